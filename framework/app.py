@@ -1,0 +1,209 @@
+"""The App: configuration, route registration and the WSGI entry point.
+
+A request's whole path is visible here: ``__call__`` builds the ``Request``,
+``handle`` matches a route, builds the view, dispatches to its handler, turns the
+result into a response, and turns every exception into an error page, in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
+
+import webob
+import webob.exc
+
+from . import errors
+from .requests import Request
+from .responses import Response, to_response
+from .routing import Match, Route, Router
+from .templating import Templates, TemplateSetting, resolve_directories
+from .views import View
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .testing import TestClient
+
+__all__ = ["App"]
+
+logger = logging.getLogger("framework")
+
+ViewClass = TypeVar("ViewClass", bound=type[View])
+
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
+# Characters kept as they are when a query string is copied into a Location header.
+_QUERY_SAFE = "=&;%+/?:@!$'()*,~"
+
+
+class App:
+    """A WSGI application made of routes to class-based views.
+
+    ``templates`` is a directory or a list of them, relative to the module that creates
+    the App (or absolute); by default ``templates/`` beside that module, if it exists.
+    ``debug=True`` shows tracebacks on 500 pages and reloads changed templates.
+    """
+
+    def __init__(
+        self,
+        templates: TemplateSetting | None = None,
+        *,
+        debug: bool = False,
+        max_path_length: int = 8192,
+    ) -> None:
+        self.debug = debug
+        self.max_path_length = max_path_length
+        self.router = Router()
+        self.templates = Templates(
+            resolve_directories(templates, _caller_directory()),
+            url_for=self.url_for,
+            auto_reload=debug,
+        )
+
+    # Registration
+
+    def route(self, pattern: str, *, name: str | None = None) -> Callable[[ViewClass], ViewClass]:
+        """Register the decorated view class for ``pattern``; the class is returned unchanged."""
+
+        def register(view: ViewClass) -> ViewClass:
+            self.add_route(pattern, view, name=name)
+            return view
+
+        return register
+
+    def add_route(self, pattern: str, view: type[View], *, name: str | None = None) -> Route:
+        """Register ``view`` for ``pattern``; ``name`` defaults to the view class's name."""
+        if not (isinstance(view, type) and issubclass(view, View)):
+            raise TypeError(f"route {pattern!r}: expected a View subclass, got {view!r}")
+        return self.router.add(pattern, view, name=name or view.__name__)
+
+    def route_type(
+        self,
+        name: str,
+        regex: str,
+        convert: Callable[[str], Any],
+        format: Callable[[Any], str] = str,
+    ) -> None:
+        """Add a URL parameter type usable as ``{field:name}``, for matching and for ``url_for``."""
+        self.router.add_type(name, regex, convert, format)
+
+    def url_for(self, route_name: str, /, **params: Any) -> str:
+        """Build the path of the route called ``route_name``; every path built routes back to it."""
+        return self.router.url_for(route_name, **params)
+
+    def test_client(self) -> TestClient:
+        """Return a WebTest client for this app (needs the ``test`` extra)."""
+        from .testing import TestClient
+
+        return TestClient(self)
+
+    # Handling requests
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        request.app = self
+        response = self.handle(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> webob.Response:
+        """Turn a request into a response; the only place exceptions become error pages."""
+        try:
+            match = self.match(request)
+            request.route_name = match.route.name
+            request.route_params = match.params
+            view = match.route.view(request, self, match.params)
+            return to_response(view.dispatch(request, **match.params), match.route.view.__name__)
+        except webob.exc.WSGIHTTPException as error:
+            return self.error_response(request, error)
+        except Exception:
+            logger.exception(
+                "Unhandled exception in %s %r", request.method, request.environ.get("PATH_INFO")
+            )
+            return self._server_error_response(request)
+
+    def match(self, request: Request) -> Match:
+        """Find the route for the request's path, or raise the redirect, 400, 404 or 414."""
+        raw_path = request.environ.get("PATH_INFO") or "/"
+        path = self._decode_path(raw_path)
+        match = self.router.match(path)
+        if match is not None:
+            return match
+        if not path.endswith("/") and self.router.match(path + "/") is not None:
+            # 308, not 301: the client must repeat the same method with the same body.
+            raise errors.PermanentRedirect(location=_same_site_location(request, raw_path + "/"))
+        raise errors.NotFound()
+
+    def _decode_path(self, raw_path: str) -> str:
+        if len(raw_path) > self.max_path_length:
+            raise errors.URITooLong(f"The path is longer than {self.max_path_length} characters.")
+        if not raw_path.isascii():
+            # PEP 3333: PATH_INFO carries the raw bytes as latin-1 characters; URLs are UTF-8.
+            try:
+                raw_path = raw_path.encode("latin-1").decode("utf-8")
+            except UnicodeError:
+                raise errors.BadRequest("The path is not valid UTF-8.") from None
+        if _CONTROL_CHARACTERS.search(raw_path):
+            raise errors.BadRequest("The path contains control characters.")
+        return raw_path
+
+    # Error pages
+
+    def error_response(self, request: Request, error: webob.exc.WSGIHTTPException) -> Response:
+        """Render an HTTP error as a page: ``{code}.html`` if the app has one, else a default page.
+
+        The error's own headers (``Allow``, ``Location``...) are kept.
+        """
+        headers = [
+            (name, value)
+            for name, value in error.headerlist
+            if name.lower() not in ("content-type", "content-length")
+        ]
+        if error.empty_body or error.code in (204, 304):
+            return Response(status=error.status, headerlist=headers)
+        page = self._error_page(request, error)
+        response = Response(body=page.encode("utf-8"), status=error.status, charset="utf-8")
+        response.headerlist.extend(headers)
+        return response
+
+    def _error_page(self, request: Request, error: webob.exc.WSGIHTTPException) -> str:
+        template_name = f"{error.code}.html"
+        if not self.templates.exists(template_name):
+            return errors.default_page(error)
+        try:
+            return self.templates.render(template_name, request=request, error=error)
+        except Exception:  # a broken error page must not hide the original error
+            logger.exception("Error page template %s failed; using the default page", template_name)
+            return errors.default_page(error)
+
+    def _server_error_response(self, request: Request) -> Response:
+        if self.debug:
+            page = errors.traceback_page(
+                request.method, repr(request.environ.get("PATH_INFO")), traceback.format_exc()
+            )
+            return Response(body=page.encode("utf-8"), status=500, charset="utf-8")
+        return self.error_response(request, errors.InternalServerError())
+
+
+def _same_site_location(request: Request, raw_path: str) -> str:
+    """Percent-encode a PEP 3333 path (and query) into a Location that stays on this site."""
+    location = quote(request.environ.get("SCRIPT_NAME", "").encode("latin-1"))
+    location += quote(raw_path.encode("latin-1"))
+    if location.startswith("//"):
+        # "//host/..." would be a protocol-relative URL to another site.
+        location = "/%2F" + location[2:]
+    query = request.environ.get("QUERY_STRING", "")
+    if query:
+        location += "?" + quote(query.encode("latin-1"), safe=_QUERY_SAFE)
+    return location
+
+
+def _caller_directory() -> Path:
+    """The directory of the module that called ``App()`` (the cwd from a REPL)."""
+    caller_file = sys._getframe(2).f_globals.get("__file__")
+    return Path(caller_file).resolve().parent if caller_file else Path.cwd()

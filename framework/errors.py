@@ -1,0 +1,107 @@
+"""HTTP errors: exceptions that are also responses.
+
+Raise one from a view (``raise errors.NotFound()``) and the App turns it into an
+error page in one place. Each class subclasses the matching ``webob.exc`` class,
+so code that catches WebOb's exceptions catches these too.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+import webob.exc
+
+__all__ = [
+    "BadRequest",
+    "Forbidden",
+    "HTTPError",
+    "InternalServerError",
+    "MethodNotAllowed",
+    "NotFound",
+    "PayloadTooLarge",
+    "PermanentRedirect",
+    "SeeOther",
+    "TemporaryRedirect",
+    "URITooLong",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "default_page",
+    "traceback_page",
+]
+
+
+class HTTPError(webob.exc.WSGIHTTPException):
+    """Base class of the framework's HTTP errors; ``detail`` is shown on the error page."""
+
+
+class PermanentRedirect(HTTPError, webob.exc.HTTPPermanentRedirect):
+    """308: the resource lives at ``location`` for good; the method and body are kept."""
+
+
+class TemporaryRedirect(HTTPError, webob.exc.HTTPTemporaryRedirect):
+    """307: the resource is at ``location`` for now; the method and body are kept."""
+
+
+class SeeOther(HTTPError, webob.exc.HTTPSeeOther):
+    """303: fetch ``location`` with GET (the answer to a successful form POST)."""
+
+
+class BadRequest(HTTPError, webob.exc.HTTPBadRequest):
+    """400: the request is malformed (bad JSON, undecodable path, bad form data...)."""
+
+
+class Unauthorized(HTTPError, webob.exc.HTTPUnauthorized):
+    """401: authentication is required."""
+
+
+class Forbidden(HTTPError, webob.exc.HTTPForbidden):
+    """403: the request is understood but refused (a failed CSRF check, say)."""
+
+
+class NotFound(HTTPError, webob.exc.HTTPNotFound):
+    """404: no route matches the path, or the view found nothing for its parameters."""
+
+
+class MethodNotAllowed(HTTPError, webob.exc.HTTPMethodNotAllowed):
+    """405: the route exists but its view has no handler for the method."""
+
+    def __init__(self, detail: str | None = None, *, allowed: Iterable[str] = ()) -> None:
+        allowed = list(allowed)
+        super().__init__(detail, headers=[("Allow", ", ".join(allowed))] if allowed else None)
+        self.allowed = allowed
+
+
+class PayloadTooLarge(HTTPError, webob.exc.HTTPRequestEntityTooLarge):
+    """413: the request body is larger than the app accepts."""
+
+
+class URITooLong(HTTPError, webob.exc.HTTPRequestURITooLong):
+    """414: the path is longer than the app accepts."""
+
+
+class UnsupportedMediaType(HTTPError, webob.exc.HTTPUnsupportedMediaType):
+    """415: the body's content type is not one the view reads."""
+
+
+class InternalServerError(HTTPError, webob.exc.HTTPInternalServerError):
+    """500: the view failed; the details go to the log, never to the client."""
+
+
+def default_page(error: webob.exc.WSGIHTTPException) -> str:
+    """Render the built-in error page: the status, and the detail or explanation, escaped."""
+    status = html.escape(f"{error.code} {error.title}")
+    message = html.escape(str(error.detail or error.explanation))
+    return (
+        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{status}</title></head>\n'
+        f"<body><h1>{status}</h1>\n<p>{message}</p></body></html>\n"
+    )
+
+
+def traceback_page(method: str, path: str, formatted_traceback: str) -> str:
+    """Render the debug page for an unexpected exception (only ever shown with ``debug=True``)."""
+    title = html.escape(f"500 Internal Server Error: {method} {path}")
+    return (
+        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
+        f"<body><h1>{title}</h1>\n<pre>{html.escape(formatted_traceback)}</pre></body></html>\n"
+    )

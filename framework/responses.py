@@ -1,0 +1,58 @@
+"""The Response class and the one function that turns what a handler returns into a response."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import webob
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
+__all__ = ["HandlerResult", "Response", "json_response", "to_response"]
+
+#: What a view handler may return; see `to_response`.
+HandlerResult = webob.Response | str | bytes | dict[str, Any] | list[Any]
+
+
+class Response(webob.Response):
+    """A WebOb response that defaults to ``text/html; charset=utf-8``."""
+
+    default_content_type = "text/html"
+    default_charset = "utf-8"
+
+    def _abs_headerlist(self, environ: WSGIEnvironment) -> list[tuple[str, str]]:
+        # WebOb rewrites a relative Location into an absolute URL built from the Host
+        # header, which the client controls. RFC 9110 allows relative Locations: send as is.
+        return list(self.headerlist)
+
+
+def json_response(value: Any, status: int = 200) -> Response:
+    """Serialise ``value`` as compact UTF-8 JSON."""
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(body=body, status=status, content_type="application/json")
+
+
+def to_response(result: HandlerResult, handler_name: str = "the handler") -> webob.Response:
+    """Turn a handler's return value into a response.
+
+    - a ``webob.Response`` (so also ``Response``) is returned unchanged;
+    - ``str`` becomes a 200 ``text/html; charset=utf-8`` page;
+    - ``bytes`` becomes a 200 ``application/octet-stream`` body;
+    - ``dict`` or ``list`` becomes a 200 ``application/json`` body.
+
+    Anything else is a programming error, reported with ``handler_name``.
+    """
+    if isinstance(result, webob.Response):
+        return result
+    if isinstance(result, str):
+        return Response(body=result.encode("utf-8"), content_type="text/html", charset="utf-8")
+    if isinstance(result, bytes):
+        return Response(body=result, content_type="application/octet-stream")
+    if isinstance(result, (dict, list)):
+        return json_response(result)
+    raise TypeError(
+        f"{handler_name} returned {type(result).__name__}; "
+        "expected a Response, str, bytes, dict or list"
+    )

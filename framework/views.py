@@ -1,0 +1,118 @@
+"""Class-based views: one instance per request, dispatched on the HTTP method.
+
+class UserDetail(View):
+    def get(self, request, id):
+        return self.render("user.html", user_id=id)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from . import errors
+from .responses import HandlerResult, Response
+
+if TYPE_CHECKING:
+    from .app import App
+    from .requests import Request
+
+__all__ = ["HTTP_METHODS", "RedirectView", "TemplateView", "View"]
+
+#: The only handler names ever dispatched: a request with method ``HELPER`` must
+#: never reach a view's ``helper()`` method.
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class View:
+    """Handle one request; subclasses define ``get``, ``post``... taking the route parameters.
+
+    ``request``, ``app`` and ``params`` are set before the handler runs. ``HEAD`` runs
+    ``get`` (the server sends no body), ``OPTIONS`` answers 204 with ``Allow``, and a
+    method with no handler answers 405 with ``Allow``.
+    """
+
+    #: The methods this view answers, derived from its handlers once per class.
+    allowed_methods: ClassVar[tuple[str, ...]] = ("OPTIONS",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers = {
+            method for method in HTTP_METHODS if callable(getattr(cls, method.lower(), None))
+        }
+        if "GET" in handlers:
+            handlers.add("HEAD")
+        cls.allowed_methods = tuple(method for method in HTTP_METHODS if method in handlers)
+
+    def __init__(self, request: Request, app: App, params: dict[str, Any]) -> None:
+        self.request = request
+        self.app = app
+        self.params = params
+
+    def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
+        """Call the handler for ``request.method`` with the route parameters."""
+        method = request.method
+        if method not in self.allowed_methods:
+            raise errors.MethodNotAllowed(
+                f"{method} is not allowed here.", allowed=self.allowed_methods
+            )
+        handler_name = method.lower()
+        if handler_name == "head" and not hasattr(self, "head"):
+            handler_name = "get"
+        result: HandlerResult = getattr(self, handler_name)(request, **params)
+        return result
+
+    def options(self, request: Request, /, **params: Any) -> HandlerResult:
+        """Answer ``OPTIONS`` with the allowed methods and no body."""
+        return Response(status=204, headers={"Allow": ", ".join(self.allowed_methods)})
+
+    def render(self, template_name: str, /, **context: Any) -> Response:
+        """Render a template of the app into an HTML response; ``request`` is in the context."""
+        context.setdefault("request", self.request)
+        page = self.app.templates.render(template_name, **context)
+        return Response(body=page.encode("utf-8"), content_type="text/html", charset="utf-8")
+
+
+class TemplateView(View):
+    """Render ``template_name`` on GET, with the context from ``get_context``."""
+
+    template_name: ClassVar[str | None] = None
+
+    def get_context(self, **params: Any) -> dict[str, Any]:
+        """Return the template context; by default the route parameters."""
+        return dict(params)
+
+    def get(self, request: Request, /, **params: Any) -> HandlerResult:
+        if self.template_name is None:
+            raise TypeError(f"{type(self).__name__} is a TemplateView without a template_name")
+        return self.render(self.template_name, **self.get_context(**params))
+
+
+class RedirectView(View):
+    """Redirect to ``url``, or to the route ``route_name`` built with this request's parameters.
+
+    ``permanent = True`` answers 308, else 307; both keep the method and body.
+    """
+
+    url: ClassVar[str | None] = None
+    route_name: ClassVar[str | None] = None
+    permanent: ClassVar[bool] = False
+    #: Append the request's query string to the target.
+    query_string: ClassVar[bool] = False
+
+    def get_redirect_url(self, **params: Any) -> str:
+        """Return where to redirect; override for a computed target."""
+        if self.url is not None:
+            target = self.url
+        elif self.route_name is not None:
+            target = self.request.url_for(self.route_name, **params)
+        else:
+            raise TypeError(f"{type(self).__name__} is a RedirectView without url or route_name")
+        if self.query_string and self.request.query_string:
+            target += "?" + self.request.query_string
+        return target
+
+    def get(self, request: Request, /, **params: Any) -> HandlerResult:
+        status = 308 if self.permanent else 307
+        return Response(status=status, location=self.get_redirect_url(**params))
+
+    post = put = patch = delete = get

@@ -1,0 +1,448 @@
+"""App: the request path end to end, registration, url_for, error pages, PEP 3333 compliance."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+from wsgiref.validate import validator
+
+import pytest
+
+from framework import App, Request, View, errors
+from framework.routing import RouteError, URLBuildError
+from framework.testing import TestClient
+
+
+def make_app(**options: Any) -> App:
+    app = App(**options)
+
+    @app.route("/users/{id:d}", name="user")
+    class UserDetail(View):
+        def get(self, request: Request, id: int) -> str:
+            return f"user {id}"
+
+        def post(self, request: Request, id: int) -> dict[str, Any]:
+            return {"id": id, "name": request.POST["name"]}
+
+    @app.route("/index/")
+    class Index(View):
+        def get(self, request: Request) -> str:
+            return "index"
+
+    @app.route("/boom")
+    class Boom(View):
+        def get(self, request: Request) -> str:
+            raise RuntimeError("secret-value-in-traceback")
+
+    return app
+
+
+def call_wsgi(
+    app: App, path: str, method: str = "GET", query: str = ""
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call the app as a server would, through wsgiref's validator, without WebTest."""
+    environ = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "localhost",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    body_iterable = validator(app)(environ, start_response)
+    try:
+        body = b"".join(body_iterable)
+    finally:
+        body_iterable.close()  # type: ignore[attr-defined]
+    return captured["status"], captured["headers"], body
+
+
+def test_parameterised_route_converts_parameters() -> None:
+    client = TestClient(make_app())
+
+    response = client.get("/users/42")
+
+    assert response.status_int == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.text == "user 42"
+
+
+def test_post_returns_json_from_a_dict() -> None:
+    client = TestClient(make_app())
+
+    response = client.post("/users/7", {"name": "Ada"})
+
+    assert response.status_int == 200
+    assert response.content_type == "application/json"
+    assert response.json == {"id": 7, "name": "Ada"}
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "text"),
+    [
+        ("/users/42", "200 OK", b"user 42"),
+        ("/nowhere", "404 Not Found", b"404 Not Found"),
+        ("/index", "308 Permanent Redirect", b""),
+        ("/boom", "500 Internal Server Error", b"500 Internal Server Error"),
+        ("/users/%ff", "404 Not Found", b"404 Not Found"),
+        ("/users/\xff", "400 Bad Request", b"not valid UTF-8"),
+    ],
+)
+def test_every_response_passes_the_wsgi_validator(path: str, status: str, text: bytes) -> None:
+    got_status, headers, body = call_wsgi(make_app(), path)
+
+    assert got_status == status
+    assert text in body
+    assert all(isinstance(name, str) and isinstance(value, str) for name, value in headers)
+
+
+def test_head_and_options_pass_the_wsgi_validator() -> None:
+    status, headers, body = call_wsgi(make_app(), "/users/1", method="HEAD")
+    assert (status, body) == ("200 OK", b"")
+    assert ("Content-Length", "6") in headers
+
+    status, headers, body = call_wsgi(make_app(), "/users/1", method="OPTIONS")
+    assert (status, body) == ("204 No Content", b"")
+    assert ("Allow", "GET, HEAD, POST, OPTIONS") in headers
+
+
+def test_unknown_path_is_404_default_page() -> None:
+    client = TestClient(make_app())
+
+    response = client.get("/login/", status=404)
+
+    assert response.content_type == "text/html"
+    assert "404 Not Found" in response.text
+
+
+def test_404_uses_the_apps_404_template(tmp_path: Path) -> None:
+    (tmp_path / "404.html").write_text("<h1>Lost: {{ error.code }} {{ request.path }}</h1>")
+    client = TestClient(App(templates=tmp_path))
+
+    response = client.get("/missing", status=404)
+
+    assert response.text == "<h1>Lost: 404 /missing</h1>"
+
+
+def test_missing_trailing_slash_redirects_with_308_keeping_the_query() -> None:
+    client = TestClient(make_app())
+
+    response = client.get("/index?a=1&b=%20x", headers={"Host": "evil.example"}, status=308)
+
+    assert response.headers["Location"] == "/index/?a=1&b=%20x"
+
+
+def test_trailing_slash_redirect_never_points_to_another_host() -> None:
+    app = App()
+
+    @app.route("/{rest:path}/")
+    class Catch(View):
+        def get(self, request: Request, rest: str) -> str:
+            return rest
+
+    response = TestClient(app).get("//evil.example", status=308)
+
+    assert response.headers["Location"] == "/%2Fevil.example/"
+
+
+def test_extra_trailing_slash_is_404_not_a_redirect() -> None:
+    client = TestClient(make_app())
+
+    client.get("/users/42/", status=404)
+
+
+def test_path_longer_than_the_limit_is_414() -> None:
+    client = TestClient(App(max_path_length=100))
+
+    response = client.get("/" + "a" * 100, status=414)
+
+    assert "414" in response.text
+
+
+def test_path_with_control_character_is_400() -> None:
+    client = TestClient(make_app())
+
+    response = client.get("/users/%0a1", status=400)
+
+    assert "control characters" in response.text
+
+
+def test_undecodable_path_is_400() -> None:
+    status, _, body = call_wsgi(make_app(), "/users/\xc3\x28")
+
+    assert status == "400 Bad Request"
+    assert b"not valid UTF-8" in body
+
+
+def test_non_latin1_path_info_is_400_not_500() -> None:
+    status, _, _ = call_wsgi(make_app(), "/users/\u20ac")
+
+    assert status == "400 Bad Request"
+
+
+def test_utf8_path_is_decoded_before_matching() -> None:
+    app = App()
+
+    @app.route("/hello/{name}")
+    class Hello(View):
+        def get(self, request: Request, name: str) -> str:
+            return f"hello {name}"
+
+    response = TestClient(app).get("/hello/%C3%A9t%C3%A9")
+
+    assert response.text == "hello été"
+
+
+def test_unknown_method_never_reaches_a_helper_method() -> None:
+    app = App()
+    called = []
+
+    @app.route("/thing")
+    class Thing(View):
+        def get(self, request: Request) -> str:
+            return "thing"
+
+        def helper(self, request: Request) -> str:
+            called.append(True)
+            return "helper ran"
+
+    with pytest.warns(Warning, match="Unknown REQUEST_METHOD"):
+        response = TestClient(app).request("/thing", method="HELPER", status=405)
+
+    assert called == []
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_view_exception_is_500_without_traceback_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = TestClient(make_app())
+
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = client.get("/boom", status=500)
+
+    assert "500 Internal Server Error" in response.text
+    assert "secret-value-in-traceback" not in response.text
+    assert "Traceback" not in response.text
+    assert any("secret-value-in-traceback" in (r.exc_text or "") for r in caplog.records)
+    assert "GET '/boom'" in caplog.text
+
+
+def test_debug_mode_shows_an_escaped_traceback() -> None:
+    app = App(debug=True)
+
+    @app.route("/boom")
+    class Boom(View):
+        def get(self, request: Request) -> str:
+            raise RuntimeError("<script>bad</script>")
+
+    response = TestClient(app).get("/boom", status=500)
+
+    assert "Traceback" in response.text
+    assert "RuntimeError: &lt;script&gt;bad&lt;/script&gt;" in response.text
+    assert "<script>" not in response.text
+
+
+def test_500_uses_the_apps_500_template(tmp_path: Path) -> None:
+    (tmp_path / "500.html").write_text("<p>sorry</p>")
+    app = App(templates=tmp_path)
+
+    @app.route("/boom")
+    class Boom(View):
+        def get(self, request: Request) -> str:
+            raise ValueError("nope")
+
+    response = TestClient(app).get("/boom", status=500)
+
+    assert response.text == "<p>sorry</p>"
+
+
+def test_unsupported_return_value_is_a_500_naming_the_view(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = App()
+
+    @app.route("/number")
+    class Number(View):
+        def get(self, request: Request) -> int:
+            return 3
+
+    TestClient(app).get("/number", status=500)
+
+    assert "Number returned int" in caplog.text
+
+
+def test_url_for_builds_the_pattern_back() -> None:
+    app = make_app()
+
+    assert app.url_for("user", id=3) == "/users/3"
+    assert app.url_for("Index") == "/index/"
+
+
+def test_url_for_name_field_does_not_clash_with_the_route_name() -> None:
+    app = App()
+
+    @app.route("/hello/{name}", name="hello")
+    class Hello(View):
+        def get(self, request: Request, name: str) -> str:
+            return name
+
+    assert app.url_for("hello", name="bob smith") == "/hello/bob%20smith"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda app: app.url_for("nobody"),
+        lambda app: app.url_for("user"),
+        lambda app: app.url_for("user", id=1, extra=2),
+        lambda app: app.url_for("user", id=-1),
+    ],
+)
+def test_url_for_rejects_what_would_not_route_back(call: Any) -> None:
+    with pytest.raises(URLBuildError):
+        call(make_app())
+
+
+def test_route_name_defaults_to_the_view_class_name() -> None:
+    app = make_app()
+
+    assert [route.name for route in app.router.routes if route.pattern == "/index/"] == ["Index"]
+
+
+def test_route_decorator_returns_the_class_unchanged() -> None:
+    app = App()
+
+    class Page(View):
+        def get(self, request: Request) -> str:
+            return "page"
+
+    assert app.route("/page")(Page) is Page
+
+
+def test_add_route_refuses_a_non_view() -> None:
+    app = App()
+
+    with pytest.raises(TypeError, match="expected a View subclass"):
+        app.add_route("/f", print)  # type: ignore[arg-type]
+
+
+def test_registering_the_same_pattern_twice_names_both_routes() -> None:
+    app = make_app()
+
+    class Other(View):
+        pass
+
+    with pytest.raises(RouteError) as raised:
+        app.add_route("/users/{id:d}", Other, name="other")
+
+    assert "user" in str(raised.value) and "other" in str(raised.value)
+
+
+def test_route_type_is_used_for_matching_and_url_for() -> None:
+    app = App()
+    app.route_type("hexid", "[0-9a-f]+", lambda text: int(text, 16), lambda value: f"{value:x}")
+
+    @app.route("/objects/{key:hexid}", name="object")
+    class Object(View):
+        def get(self, request: Request, key: int) -> str:
+            return f"object {key}"
+
+    client = TestClient(app)
+    assert client.get("/objects/ff").text == "object 255"
+    assert app.url_for("object", key=255) == "/objects/ff"
+    client.get("/objects/xyz", status=404)
+
+
+def test_custom_type_whose_converter_raises_is_a_404() -> None:
+    app = App()
+
+    def refuse(text: str) -> str:
+        raise ValueError(text)
+
+    app.route_type("never", "[a-z]+", refuse)
+
+    @app.route("/t/{value:never}")
+    class Never(View):
+        def get(self, request: Request, value: str) -> str:
+            return value
+
+    TestClient(app).get("/t/abc", status=404)
+
+
+def test_huge_integer_is_404_not_500() -> None:
+    client = TestClient(make_app())
+
+    client.get("/users/" + "9" * 5000, status=404)
+
+
+def test_raised_http_error_becomes_that_response() -> None:
+    app = App()
+
+    @app.route("/private")
+    class Private(View):
+        def get(self, request: Request) -> str:
+            raise errors.Forbidden("Members only.")
+
+    response = TestClient(app).get("/private", status=403)
+
+    assert "403 Forbidden" in response.text
+    assert "Members only." in response.text
+
+
+def test_templates_default_to_none_without_a_templates_dir(tmp_path: Path) -> None:
+    app = App()
+
+    assert app.templates.directories == []
+
+
+def test_templates_are_resolved_beside_the_callers_module() -> None:
+    app = App(templates="../templates")
+
+    assert app.templates.directories == [Path(__file__).resolve().parent.parent / "templates"]
+
+
+def test_missing_template_directory_is_an_error_at_construction(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="does not exist"):
+        App(templates=tmp_path / "nope")
+
+
+def test_request_knows_its_route() -> None:
+    app = App()
+
+    @app.route("/r/{slug:slug}", name="r")
+    class R(View):
+        def get(self, request: Request, slug: str) -> dict[str, Any]:
+            return {
+                "name": request.route_name,
+                "params": request.route_params,
+                "app": request.app is app,
+            }
+
+    response = TestClient(app).get("/r/a-b")
+
+    assert response.json == {"name": "r", "params": {"slug": "a-b"}, "app": True}
+
+
+def test_test_client_shortcut() -> None:
+    app = make_app()
+
+    assert app.test_client().get("/users/5").text == "user 5"
