@@ -1,0 +1,136 @@
+"""Request: a WebOb request with a safe ``json`` and a mount-aware ``url_for``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+import webob
+import webob.exc
+
+from framework import App, Request, View, errors
+from framework.testing import TestClient
+
+DEEPLY_NESTED = b"[" * 100_000 + b"]" * 100_000
+
+# (content type, body) pairs that are not a JSON body, each for a different reason.
+NOT_JSON = [
+    pytest.param("application/json", b'{"name": }', id="syntax-error"),
+    pytest.param("application/json", b'{"name": "\xff\xfe"}', id="invalid-utf8"),
+    pytest.param("application/json", DEEPLY_NESTED, id="100000-deep-nesting"),
+    pytest.param("application/json", b"", id="empty-body"),
+    pytest.param("text/plain", b'{"name": "Ada"}', id="text-plain"),
+    pytest.param("application/x-www-form-urlencoded", b"name=Ada", id="form"),
+    pytest.param("", b'{"name": "Ada"}', id="no-content-type"),
+]
+
+
+def json_echo_app() -> App:
+    app = App()
+
+    @app.route("/echo")
+    class Echo(View):
+        def post(self, request: Request) -> dict[str, Any]:
+            return {"received": request.json}
+
+    return app
+
+
+def post_raw(client: TestClient, content_type: str, body: bytes, status: int) -> Any:
+    headers = {"Content-Type": content_type} if content_type else {}
+    return client.request("/echo", method="POST", body=body, headers=headers, status=status)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "application/vnd.api+json"],
+)
+def test_json_body_is_parsed_for_json_content_types(content_type: str) -> None:
+    client = TestClient(json_echo_app())
+    body = '{"name": "Zoë", "tags": [1, 2.5, null, true]}'.encode()
+
+    response = post_raw(client, content_type, body, status=200)
+
+    assert response.content_type == "application/json"
+    assert response.json == {"received": {"name": "Zoë", "tags": [1, 2.5, None, True]}}
+
+
+@pytest.mark.parametrize(("content_type", "body"), NOT_JSON)
+def test_request_json_raises_bad_request(content_type: str, body: bytes) -> None:
+    request = Request.blank("/", method="POST", body=body)
+    request.content_type = content_type
+
+    with pytest.raises(errors.BadRequest) as raised:
+        request.json  # noqa: B018
+
+    assert isinstance(raised.value, webob.exc.HTTPBadRequest)
+    assert raised.value.code == 400
+
+
+@pytest.mark.parametrize(("content_type", "body"), NOT_JSON)
+def test_bad_json_through_the_app_is_a_400_page_never_a_500(
+    content_type: str, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = TestClient(json_echo_app())
+
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = post_raw(client, content_type, body, status=400)
+
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "400 Bad Request" in response.text
+    assert caplog.records == []
+
+
+def test_request_url_for_is_prefixed_with_the_quoted_script_name() -> None:
+    app = App()
+
+    @app.route("/users/{id:d}", name="user")
+    class User(View):
+        def get(self, request: Request, id: int) -> dict[str, str]:
+            return {"here": request.url_for("user", id=id + 1), "app": app.url_for("user", id=2)}
+
+    client = TestClient(app)
+    mounted = client.get("/users/3", extra_environ={"SCRIPT_NAME": "/my site"})
+    at_root = client.get("/users/3")
+
+    assert mounted.status_int == at_root.status_int == 200
+    assert mounted.content_type == at_root.content_type == "application/json"
+    assert mounted.json == {"here": "/my%20site/users/4", "app": "/users/2"}
+    assert at_root.json == {"here": "/users/4", "app": "/users/2"}
+
+
+def test_request_url_for_outside_an_app_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match="not being handled by an App"):
+        Request.blank("/").url_for("user", id=1)
+
+
+def test_views_get_a_framework_request_with_webob_features() -> None:
+    app = App()
+
+    @app.route("/form")
+    class Form(View):
+        def post(self, request: Request) -> dict[str, Any]:
+            return {
+                "types": [isinstance(request, Request), isinstance(request, webob.Request)],
+                "query": request.GET["q"],
+                "field": request.params["name"],
+                "cookie": request.cookies["session"],
+                "header": request.headers["X-Custom"],
+            }
+
+    response = TestClient(app).post(
+        "/form?q=search",
+        {"name": "Zoë"},
+        headers={"Cookie": "session=abc", "X-Custom": "yes"},
+    )
+
+    assert response.status_int == 200
+    assert response.content_type == "application/json"
+    assert response.json == {
+        "types": [True, True],
+        "query": "search",
+        "field": "Zoë",
+        "cookie": "abc",
+        "header": "yes",
+    }

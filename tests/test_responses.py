@@ -1,0 +1,118 @@
+"""Responses: what a handler may return, and how each becomes a response."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+import webob
+import webob.exc
+
+from framework import App, Request, Response, View
+from framework.responses import to_response
+from framework.testing import TestClient
+
+
+def app_returning(value: Any) -> App:
+    app = App()
+
+    @app.route("/result")
+    class Result(View):
+        def get(self, request: Request) -> Any:
+            return value
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("value", "content_type", "body"),
+    [
+        pytest.param("<p>héllo</p>", "text/html; charset=utf-8", "<p>héllo</p>".encode(), id="str"),
+        pytest.param("", "text/html; charset=utf-8", b"", id="empty-str"),
+        pytest.param(b"\x00\xff raw", "application/octet-stream", b"\x00\xff raw", id="bytes"),
+        pytest.param(
+            {"name": "Zoë", "tags": [1, None]},
+            "application/json",
+            '{"name":"Zoë","tags":[1,null]}'.encode(),
+            id="dict",
+        ),
+        pytest.param(
+            [1, "two", {"three": 3.5}], "application/json", b'[1,"two",{"three":3.5}]', id="list"
+        ),
+        pytest.param({}, "application/json", b"{}", id="empty-dict"),
+    ],
+)
+def test_handler_return_value_becomes_a_200_response(
+    value: Any, content_type: str, body: bytes
+) -> None:
+    response = TestClient(app_returning(value)).get("/result")
+
+    assert response.status_int == 200
+    assert response.headers["Content-Type"] == content_type
+    assert response.headers["Content-Length"] == str(len(body))
+    assert response.body == body
+
+
+def test_returned_response_is_sent_as_it_is() -> None:
+    returned = Response(body=b"created 9", status=201, content_type="text/plain")
+    returned.headers["X-Id"] = "9"
+
+    response = TestClient(app_returning(returned)).get("/result", status=201)
+
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["X-Id"] == "9"
+    assert response.body == b"created 9"
+
+
+@pytest.mark.parametrize("response_class", [Response, webob.Response, webob.exc.HTTPAccepted])
+def test_to_response_returns_any_webob_response_unchanged(
+    response_class: type[webob.Response],
+) -> None:
+    returned = response_class()
+
+    assert to_response(returned) is returned
+
+
+@pytest.mark.parametrize("value", [None, 3, 1.5, ("a", "b"), {"a", "b"}, bytearray(b"x")])
+def test_to_response_rejects_other_types_naming_the_handler(value: Any) -> None:
+    with pytest.raises(TypeError, match=rf"ArticleView\.get returned {type(value).__name__}\b"):
+        to_response(value, "ArticleView.get")
+
+
+def test_handler_returning_none_is_a_logged_500(caplog: pytest.LogCaptureFixture) -> None:
+    client = TestClient(app_returning(None))
+
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = client.get("/result", status=500)
+
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "500 Internal Server Error" in response.text
+    assert "NoneType" not in response.text
+    assert [record.levelno for record in caplog.records] == [logging.ERROR]
+    assert "Result returned NoneType" in (caplog.records[0].exc_text or "")
+
+
+def test_response_defaults_to_utf8_html() -> None:
+    response = Response(text="<p>é</p>")
+
+    assert response.status_int == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.body == "<p>é</p>".encode()
+
+
+@pytest.mark.parametrize(
+    "make_response",
+    [
+        lambda: Response(status=303, location="/done?x=1"),
+        lambda: webob.Response(status=303, location="/done?x=1"),
+        lambda: webob.exc.HTTPSeeOther(location="/done?x=1"),
+    ],
+    ids=["framework-response", "webob-response", "webob-exception-instance"],
+)
+def test_returned_redirect_keeps_a_relative_location_despite_host(make_response: Any) -> None:
+    client = TestClient(app_returning(make_response()))
+
+    response = client.get("/result", headers={"Host": "evil.example"}, status=303)
+
+    assert response.headers["Location"] == "/done?x=1"

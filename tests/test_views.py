@@ -1,0 +1,324 @@
+"""Views: one instance per request, dispatch on the HTTP method, TemplateView, RedirectView."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import webtest
+
+from framework import App, RedirectView, Request, Response, TemplateView, View, errors
+from framework.responses import HandlerResult
+from framework.testing import TestClient
+
+
+def allowed(response: webtest.TestResponse) -> list[str]:
+    """The methods of an ``Allow`` header, sorted (the header's order is not part of the API)."""
+    return sorted(method.strip() for method in response.headers["Allow"].split(","))
+
+
+def test_handler_gets_converted_route_params_and_the_view_is_set_up_first(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/users/{id:d}/posts/{slug}", name="post")
+    class Post(View):
+        def get(self, request: Request, id: int, slug: str) -> dict[str, Any]:
+            return {
+                "id": id,
+                "id_is_int": isinstance(id, int),
+                "slug": slug,
+                "self_request_is_request": self.request is request,
+                "self_app_is_app": self.app is app,
+                "params": self.params,
+            }
+
+    response = client.get("/users/7/posts/hello")
+
+    assert response.status_int == 200
+    assert response.content_type == "application/json"
+    assert response.json == {
+        "id": 7,
+        "id_is_int": True,
+        "slug": "hello",
+        "self_request_is_request": True,
+        "self_app_is_app": True,
+        "params": {"id": 7, "slug": "hello"},
+    }
+
+
+def test_each_request_gets_a_fresh_view_instance(app: App, client: TestClient) -> None:
+    instances: list[View] = []
+
+    @app.route("/count")
+    class Count(View):
+        def get(self, request: Request) -> str:
+            instances.append(self)
+            self.hits = getattr(self, "hits", 0) + 1
+            return f"hits={self.hits}"
+
+    first = client.get("/count")
+    second = client.get("/count")
+
+    assert (first.status_int, second.status_int) == (200, 200)
+    assert (
+        first.headers["Content-Type"]
+        == second.headers["Content-Type"]
+        == ("text/html; charset=utf-8")
+    )
+    assert first.text == second.text == "hits=1"
+    assert len(instances) == 2
+    assert instances[0] is not instances[1]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+def test_each_http_method_is_dispatched_to_its_handler(
+    app: App, client: TestClient, method: str
+) -> None:
+    @app.route("/items/{id:d}")
+    class Item(View):
+        def get(self, request: Request, id: int) -> str:
+            return f"get {id}"
+
+        def post(self, request: Request, id: int) -> str:
+            return f"post {id}"
+
+        def put(self, request: Request, id: int) -> str:
+            return f"put {id}"
+
+        def patch(self, request: Request, id: int) -> str:
+            return f"patch {id}"
+
+        def delete(self, request: Request, id: int) -> str:
+            return f"delete {id}"
+
+    response = client.request("/items/5", method=method)
+
+    assert response.status_int == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.text == f"{method.lower()} 5"
+
+
+def test_post_to_get_only_view_is_405_with_allow(app: App, client: TestClient) -> None:
+    @app.route("/read-only")
+    class ReadOnly(View):
+        def get(self, request: Request) -> str:
+            return "read"
+
+    response = client.post("/read-only", {"x": "1"}, status=405)
+
+    assert allowed(response) == ["GET", "HEAD", "OPTIONS"]
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "405 Method Not Allowed" in response.text
+
+
+# HELPER and RENDER are not HTTP methods the validators know; TRACE is, but is no handler name.
+@pytest.mark.filterwarnings("ignore:Unknown REQUEST_METHOD")
+@pytest.mark.parametrize("method", ["HELPER", "RENDER", "TRACE"])
+def test_methods_that_are_not_handler_names_are_never_dispatched(
+    app: App, client: TestClient, method: str
+) -> None:
+    called: list[str] = []
+
+    @app.route("/thing")
+    class Thing(View):
+        def get(self, request: Request) -> str:
+            return "thing"
+
+        def helper(self, *args: Any, **kwargs: Any) -> str:
+            called.append("helper")
+            return "helper ran"
+
+        def trace(self, *args: Any, **kwargs: Any) -> str:
+            called.append("trace")
+            return "trace ran"
+
+        def render(self, *args: Any, **kwargs: Any) -> Response:
+            called.append("render")
+            return Response("render ran")
+
+    response = client.request("/thing", method=method, status=405)
+
+    assert called == []
+    assert allowed(response) == ["GET", "HEAD", "OPTIONS"]
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "405 Method Not Allowed" in response.text
+    assert "ran" not in response.text
+
+
+def test_head_runs_get_and_sends_no_body(app: App, client: TestClient) -> None:
+    calls: list[str] = []
+
+    @app.route("/page")
+    class Page(View):
+        def get(self, request: Request) -> str:
+            calls.append(request.method)
+            return "<p>héllo</p>"
+
+    response = client.head("/page")
+
+    assert calls == ["HEAD"]
+    assert response.status_int == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Content-Length"] == str(len("<p>héllo</p>".encode()))
+    assert response.body == b""
+
+
+def test_options_is_204_with_allow_and_no_body(app: App, client: TestClient) -> None:
+    @app.route("/form")
+    class Form(View):
+        def get(self, request: Request) -> str:
+            return "form"
+
+        def post(self, request: Request) -> str:
+            return "posted"
+
+    response = client.options("/form", status=204)
+
+    assert allowed(response) == ["GET", "HEAD", "OPTIONS", "POST"]
+    assert "Content-Type" not in response.headers
+    assert response.body == b""
+
+
+def test_subclass_inherits_handlers_and_has_its_own_allowed_methods(
+    app: App, client: TestClient
+) -> None:
+    class Base(View):
+        def get(self, request: Request) -> str:
+            return "base get"
+
+    @app.route("/base")
+    class Plain(Base):
+        pass
+
+    @app.route("/child")
+    class Child(Base):
+        def delete(self, request: Request) -> str:
+            return "child delete"
+
+    assert client.get("/child").text == "base get"
+    assert client.delete("/child").text == "child delete"
+    assert allowed(client.options("/child", status=204)) == ["DELETE", "GET", "HEAD", "OPTIONS"]
+    response = client.delete("/base", status=405)
+    assert allowed(response) == ["GET", "HEAD", "OPTIONS"]
+    assert "405 Method Not Allowed" in response.text
+
+
+def test_overridden_dispatch_can_refuse_or_delegate(app: App, client: TestClient) -> None:
+    @app.route("/secret/{id:d}")
+    class Secret(View):
+        def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
+            if request.headers.get("X-Token") != "open-sesame":
+                raise errors.Forbidden("A token is required.")
+            return super().dispatch(request, **params)
+
+        def get(self, request: Request, id: int) -> str:
+            return f"secret {id}"
+
+    refused = client.get("/secret/1", status=403)
+    allowed_through = client.get("/secret/1", headers={"X-Token": "open-sesame"})
+
+    assert refused.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "403 Forbidden" in refused.text
+    assert "A token is required." in refused.text
+    assert allowed_through.status_int == 200
+    assert allowed_through.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert allowed_through.text == "secret 1"
+
+
+def test_render_accepts_name_as_a_context_variable_and_passes_the_request(
+    app: App, client: TestClient, templates_dir: Path
+) -> None:
+    (templates_dir / "hello.html").write_text("<p>{{ name }} at {{ request.path }}</p>")
+
+    @app.route("/hello")
+    class Hello(View):
+        def get(self, request: Request) -> Response:
+            return self.render("hello.html", name="<Zoë>")
+
+    response = client.get("/hello")
+
+    assert response.status_int == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.text == "<p>&lt;Zoë&gt; at /hello</p>"
+
+
+def test_template_view_renders_its_template_with_the_route_params(
+    app: App, client: TestClient, templates_dir: Path
+) -> None:
+    (templates_dir / "user.html").write_text("<h1>User {{ id + 1 }}</h1>")
+
+    @app.route("/users/{id:d}", name="user")
+    class UserPage(TemplateView):
+        template_name = "user.html"
+
+    response = client.get("/users/41")
+
+    assert response.status_int == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.text == "<h1>User 42</h1>"
+
+
+def test_template_view_get_context_builds_the_context(app: App, client: TestClient) -> None:
+    @app.route("/greet/{name}")
+    class Greet(TemplateView):
+        template_name = "page.html"
+
+        def get_context(self, **params: Any) -> dict[str, Any]:
+            return {"message": f"Hello {params['name'].title()} ({self.request.method})"}
+
+    response = client.get("/greet/ada")
+
+    assert response.status_int == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.text == "<title>Page</title><main><p>Hello Ada (GET)</p></main>"
+
+
+def test_template_view_answers_only_get_head_and_options(app: App, client: TestClient) -> None:
+    @app.route("/about")
+    class About(TemplateView):
+        template_name = "page.html"
+
+    response = client.post("/about", status=405)
+
+    assert allowed(response) == ["GET", "HEAD", "OPTIONS"]
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "405 Method Not Allowed" in response.text
+
+
+def test_redirect_view_to_url_is_307_with_a_relative_location_despite_host(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/old")
+    class Old(RedirectView):
+        url = "/new?page=2"
+
+    response = client.get("/old", headers={"Host": "evil.example"}, status=307)
+
+    assert response.headers["Location"] == "/new?page=2"
+    assert response.body == b""
+
+
+def test_permanent_redirect_view_builds_its_route_from_the_request_params(
+    app: App, client: TestClient
+) -> None:
+    @app.route("/users/{id:d}", name="user")
+    class User(View):
+        def get(self, request: Request, id: int) -> str:
+            return f"user {id}"
+
+    @app.route("/people/{id:d}")
+    class OldPeople(RedirectView):
+        route_name = "user"
+        permanent = True
+
+    response = client.post(
+        "/people/5",
+        {"keep": "body"},
+        headers={"Host": "evil.example"},
+        extra_environ={"SCRIPT_NAME": "/site"},
+        status=308,
+    )
+
+    assert response.headers["Location"] == "/site/users/5"
+    assert response.body == b""
