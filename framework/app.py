@@ -118,7 +118,10 @@ class App:
             request.route_name = match.route.name
             request.route_params = match.params
             view = match.route.view(request, self, match.params)
-            return to_response(view.dispatch(request, **match.params), match.route.view.__name__)
+            result = view.dispatch(request, **match.params)
+            if isinstance(result, webob.exc.WSGIHTTPException):
+                raise result  # a returned error is rendered like a raised one
+            return to_response(result, match.route.view.__name__)
         except webob.exc.WSGIHTTPException as error:
             return self.error_response(request, error)
         except Exception:
@@ -173,9 +176,9 @@ class App:
 
     def _error_page(self, request: Request, error: webob.exc.WSGIHTTPException) -> str:
         template_name = f"{error.code}.html"
-        if not self.templates.exists(template_name):
-            return errors.default_page(error)
         try:
+            if not self.templates.exists(template_name):
+                return errors.default_page(error)
             return self.templates.render(template_name, request=request, error=error)
         except Exception:  # a broken error page must not hide the original error
             logger.exception("Error page template %s failed; using the default page", template_name)

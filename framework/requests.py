@@ -24,6 +24,9 @@ class Request(webob.Request):
 
     # Class-level defaults make WebOb store these as plain attributes (its adhoc
     # attribute mechanism would otherwise put them in the environ).
+    #: Bodies up to this size are buffered in memory rather than in a temporary file.
+    request_body_tempfile_limit = 1024 * 1024
+
     app: App | None = None
     route_name: str | None = None
     route_params: dict[str, Any] | None = None

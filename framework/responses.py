@@ -37,15 +37,23 @@ def json_response(value: Any, status: int = 200) -> Response:
 def to_response(result: HandlerResult, handler_name: str = "the handler") -> webob.Response:
     """Turn a handler's return value into a response.
 
-    - a ``webob.Response`` (so also ``Response``) is returned unchanged;
+    - a ``Response`` is returned unchanged, another ``webob.Response`` re-wrapped as one;
     - ``str`` becomes a 200 ``text/html; charset=utf-8`` page;
     - ``bytes`` becomes a 200 ``application/octet-stream`` body;
     - ``dict`` or ``list`` becomes a 200 ``application/json`` body.
 
     Anything else is a programming error, reported with ``handler_name``.
     """
-    if isinstance(result, webob.Response):
+    if isinstance(result, Response):
         return result
+    if isinstance(result, webob.Response):
+        # Re-wrapped so that its Location is sent as given (see Response._abs_headerlist).
+        return Response(
+            status=result.status,
+            headerlist=result.headerlist,
+            app_iter=result.app_iter,
+            conditional_response=result.conditional_response,
+        )
     if isinstance(result, str):
         return Response(body=result.encode("utf-8"), content_type="text/html", charset="utf-8")
     if isinstance(result, bytes):
