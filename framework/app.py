@@ -106,8 +106,7 @@ class App:
     # Handling requests
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = Request(environ)
-        request.app = self
+        request = Request(environ, self)
         response = self.handle(request)
         return response(environ, start_response)
 
@@ -115,8 +114,7 @@ class App:
         """Turn a request into a response; the only place exceptions become error pages."""
         try:
             match = self.match(request)
-            request.route_name = match.route.name
-            request.route_params = match.params
+            request._set_route(match.route.name, match.params)
             view = match.route.view(request, self, match.params)
             result = view.dispatch(request, **match.params)
             if isinstance(result, webob.exc.WSGIHTTPException):
@@ -145,7 +143,10 @@ class App:
     def _decode_path(self, raw_path: str) -> str:
         if len(raw_path) > self.max_path_length:
             raise errors.URITooLong(f"The path is longer than {self.max_path_length} characters.")
-        if not raw_path.isascii():
+        if raw_path.isascii():
+            if raw_path.isprintable():  # for ASCII: no control characters
+                return raw_path
+        else:
             # PEP 3333: PATH_INFO carries the raw bytes as latin-1 characters; URLs are UTF-8.
             try:
                 raw_path = raw_path.encode("latin-1").decode("utf-8")
@@ -169,27 +170,25 @@ class App:
         ]
         if error.empty_body or error.code in (204, 304):
             return Response(status=error.status, headerlist=headers)
-        page = self._error_page(request, error)
-        response = Response(body=page.encode("utf-8"), status=error.status, charset="utf-8")
+        response = Response.from_bytes(self._error_page(request, error), status=error.code)
         response.headerlist.extend(headers)
         return response
 
-    def _error_page(self, request: Request, error: webob.exc.WSGIHTTPException) -> str:
+    def _error_page(self, request: Request, error: webob.exc.WSGIHTTPException) -> bytes:
         template_name = f"{error.code}.html"
         try:
-            if not self.templates.exists(template_name):
-                return errors.default_page(error)
-            return self.templates.render(template_name, request=request, error=error)
+            if self.templates.exists(template_name):
+                return self.templates.render(template_name, request=request, error=error).encode()
         except Exception:  # a broken error page must not hide the original error
             logger.exception("Error page template %s failed; using the default page", template_name)
-            return errors.default_page(error)
+        return errors.default_page(error)
 
     def _server_error_response(self, request: Request) -> Response:
         if self.debug:
             page = errors.traceback_page(
                 request.method, repr(request.environ.get("PATH_INFO")), traceback.format_exc()
             )
-            return Response(body=page.encode("utf-8"), status=500, charset="utf-8")
+            return Response.from_bytes(page, status=500)
         return self.error_response(request, errors.InternalServerError())
 
 

@@ -7,8 +7,10 @@ so code that catches WebOb's exceptions catches these too.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Iterable
+from typing import Any
 
 import webob.exc
 
@@ -33,6 +35,27 @@ __all__ = [
 
 class HTTPError(webob.exc.WSGIHTTPException):
     """Base class of the framework's HTTP errors; ``detail`` is shown on the error page."""
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        headers: Iterable[tuple[str, str]] | None = None,
+        comment: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs:  # location=, body_template=...: WebOb's general constructor
+            super().__init__(detail, headers, comment, **kwargs)
+            return
+        # Every 404 raises one of these, and WebOb's constructor costs more than the rest of
+        # the 404 together. Set what it would set; App.error_response builds the actual body.
+        Exception.__init__(self, detail)
+        self.detail = detail
+        self.comment = comment
+        self._status = f"{self.code} {self.title}"
+        self._headers = None
+        self._headerlist = list(headers) if headers else []
+        self._app_iter = [b""]
+        self.conditional_response = False
 
 
 class PermanentRedirect(HTTPError, webob.exc.HTTPPermanentRedirect):
@@ -88,20 +111,31 @@ class InternalServerError(HTTPError, webob.exc.HTTPInternalServerError):
     """500: the view failed; the details go to the log, never to the client."""
 
 
-def default_page(error: webob.exc.WSGIHTTPException) -> str:
+def default_page(error: webob.exc.WSGIHTTPException) -> bytes:
     """Render the built-in error page: the status, and the detail or explanation, escaped."""
-    status = html.escape(f"{error.code} {error.title}")
-    message = html.escape(str(error.detail or error.explanation))
-    return (
-        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{status}</title></head>\n'
-        f"<body><h1>{status}</h1>\n<p>{message}</p></body></html>\n"
-    )
+    if not error.detail:
+        return _page_without_detail(error.code, error.title, error.explanation)
+    return _page(error.code, error.title, str(error.detail))
 
 
-def traceback_page(method: str, path: str, formatted_traceback: str) -> str:
+def traceback_page(method: str, path: str, formatted_traceback: str) -> bytes:
     """Render the debug page for an unexpected exception (only ever shown with ``debug=True``)."""
     title = html.escape(f"500 Internal Server Error: {method} {path}")
     return (
         f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
         f"<body><h1>{title}</h1>\n<pre>{html.escape(formatted_traceback)}</pre></body></html>\n"
-    )
+    ).encode()
+
+
+@functools.cache
+def _page_without_detail(code: int, title: str, explanation: str) -> bytes:
+    # Class attributes only (never client text), so the cache stays small.
+    return _page(code, title, explanation)
+
+
+def _page(code: int, title: str, message: str) -> bytes:
+    status = html.escape(f"{code} {title}")
+    return (
+        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{status}</title></head>\n'
+        f"<body><h1>{status}</h1>\n<p>{html.escape(message)}</p></body></html>\n"
+    ).encode()

@@ -11,6 +11,8 @@ import webob
 from . import errors
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
     from .app import App
 
 __all__ = ["Request"]
@@ -30,6 +32,14 @@ class Request(webob.Request):
     app: App | None = None
     route_name: str | None = None
     route_params: dict[str, Any] | None = None
+
+    def __init__(self, environ: WSGIEnvironment, app: App | None = None, **kwargs: Any) -> None:
+        super().__init__(environ, **kwargs)
+        self.__dict__["app"] = app
+
+    def _set_route(self, route_name: str, route_params: dict[str, Any]) -> None:
+        # Straight into the instance: WebOb's attribute hook costs more than a route match.
+        self.__dict__.update(route_name=route_name, route_params=route_params)
 
     @property
     def json(self) -> Any:

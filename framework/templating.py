@@ -47,6 +47,7 @@ class Templates:
     ) -> None:
         self.directories = list(directories)
         self._app_url_for = url_for
+        self._exists: dict[str, bool] = {}
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.directories),
             autoescape=jinja2.select_autoescape(AUTOESCAPE_EXTENSIONS),
@@ -68,11 +69,17 @@ class Templates:
 
     def exists(self, template_name: str) -> bool:
         """Whether ``template_name`` can be loaded (error pages use it to pick ``404.html``...)."""
+        known = self._exists.get(template_name)
+        if known is not None:
+            return known
         try:
             self.environment.get_template(template_name)
+            found = True
         except jinja2.TemplateNotFound:
-            return False
-        return True
+            found = False
+        if not self.environment.auto_reload:  # else a template may appear at any time
+            self._exists[template_name] = found
+        return found
 
     @jinja2.pass_context
     def _url_for(self, context: jinja2.runtime.Context, route_name: str, /, **params: Any) -> str:

@@ -33,15 +33,20 @@ class View:
 
     #: The methods this view answers, derived from its handlers once per class.
     allowed_methods: ClassVar[tuple[str, ...]] = ("OPTIONS",)
+    #: HTTP method -> name of the handler method that answers it.
+    _handler_names: ClassVar[dict[str, str]] = {"OPTIONS": "options"}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        handlers = {
-            method for method in HTTP_METHODS if callable(getattr(cls, method.lower(), None))
+        names = {
+            method: method.lower()
+            for method in HTTP_METHODS
+            if callable(getattr(cls, method.lower(), None))
         }
-        if "GET" in handlers:
-            handlers.add("HEAD")
-        cls.allowed_methods = tuple(method for method in HTTP_METHODS if method in handlers)
+        if "GET" in names:
+            names.setdefault("HEAD", "get")
+        cls._handler_names = names
+        cls.allowed_methods = tuple(method for method in HTTP_METHODS if method in names)
 
     def __init__(self, request: Request, app: App, params: dict[str, Any]) -> None:
         self.request = request
@@ -50,14 +55,11 @@ class View:
 
     def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
         """Call the handler for ``request.method`` with the route parameters."""
-        method = request.method
-        if method not in self.allowed_methods:
+        handler_name = self._handler_names.get(request.method)
+        if handler_name is None:
             raise errors.MethodNotAllowed(
-                f"{method} is not allowed here.", allowed=self.allowed_methods
+                f"{request.method} is not allowed here.", allowed=self.allowed_methods
             )
-        handler_name = method.lower()
-        if handler_name == "head" and not hasattr(self, "head"):
-            handler_name = "get"
         result: HandlerResult = getattr(self, handler_name)(request, **params)
         return result
 
@@ -68,8 +70,7 @@ class View:
     def render(self, template_name: str, /, **context: Any) -> Response:
         """Render a template of the app into an HTML response; ``request`` is in the context."""
         context.setdefault("request", self.request)
-        page = self.app.templates.render(template_name, **context)
-        return Response(body=page.encode("utf-8"), content_type="text/html", charset="utf-8")
+        return Response.from_bytes(self.app.templates.render(template_name, **context).encode())
 
 
 class TemplateView(View):
