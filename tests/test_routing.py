@@ -1,0 +1,575 @@
+"""Router unit tests: pattern validation, matching order and types, url_for, and properties."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+from urllib.parse import unquote
+
+import parse
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from framework.routing import (
+    URL_TYPES,
+    Match,
+    Route,
+    RouteError,
+    Router,
+    URLBuildError,
+    _anchored_regex,
+)
+
+# The router never calls its views, so plain classes (typed Any) stand in for View subclasses.
+V: Any = type("V", (), {})
+W: Any = type("W", (), {})
+
+
+def make_router(*patterns: str) -> Router:
+    """A router with each pattern registered under itself as its name."""
+    router = Router()
+    for pattern in patterns:
+        router.add(pattern, V, name=pattern)
+    return router
+
+
+def matched(router: Router, path: str) -> tuple[str, dict[str, Any]] | None:
+    """The matched route's name and params, or None."""
+    match = router.match(path)
+    return None if match is None else (match.route.name, match.params)
+
+
+# Matching
+
+
+def test_static_route_matches_exact_path_only() -> None:
+    router = make_router("/", "/about")
+    assert matched(router, "/") == ("/", {})
+    assert matched(router, "/about") == ("/about", {})
+    assert router.match("/about/") is None
+    assert router.match("/abou") is None
+    assert router.match("") is None
+
+
+def test_match_returns_the_route_and_converted_params() -> None:
+    router = Router()
+    route = router.add("/users/{id:d}", V, name="user")
+    assert router.match("/users/42") == Match(route, {"id": 42})
+    assert route == Route(
+        pattern="/users/{id:d}",
+        view=V,
+        name="user",
+        fields={"id": "d"},
+        is_static=False,
+        _match=route._match,
+        _conversions=(),
+        _url_literals=(),
+        _url_types=(),
+    )
+    assert {route} == {router.route_named("user")}
+
+
+def test_matching_is_case_sensitive() -> None:
+    router = make_router("/about", "/users/{id:d}", "/tags/{tag:slug}")
+    assert router.match("/ABOUT") is None
+    assert router.match("/Users/1") is None
+    assert matched(router, "/tags/MiXed") == ("/tags/{tag:slug}", {"tag": "MiXed"})
+
+
+def test_bare_field_matches_exactly_one_segment() -> None:
+    router = make_router("/u/{name}")
+    assert matched(router, "/u/a b.c") == ("/u/{name}", {"name": "a b.c"})
+    assert matched(router, "/u/ü") == ("/u/{name}", {"name": "ü"})
+    assert router.match("/u/a/b") is None
+    assert router.match("/u/") is None
+
+
+@pytest.mark.parametrize("type_name", ["d", "int"])
+@pytest.mark.parametrize(
+    "text", ["-1", "+1", " 1", "0x1f", "0b1", "0o7", "1.0", "1_000", "١٢", "", "1 "]
+)
+def test_int_types_reject_anything_but_ascii_digits(type_name: str, text: str) -> None:
+    router = make_router(f"/n/{{id:{type_name}}}")
+    assert router.match(f"/n/{text}") is None
+
+
+@pytest.mark.parametrize("type_name", ["d", "int"])
+def test_int_types_convert_ascii_digits(type_name: str) -> None:
+    router = make_router(f"/n/{{id:{type_name}}}")
+    assert matched(router, "/n/0") == (f"/n/{{id:{type_name}}}", {"id": 0})
+    assert matched(router, "/n/007") == (f"/n/{{id:{type_name}}}", {"id": 7})
+
+
+def test_int_longer_than_4300_digits_is_not_a_match() -> None:
+    router = make_router("/n/{id:d}", "/n/{text}")
+    assert matched(router, "/n/" + "9" * 4300) == ("/n/{id:d}", {"id": int("9" * 4300)})
+    assert matched(router, "/n/" + "9" * 4301) == ("/n/{text}", {"text": "9" * 4301})
+
+
+def test_slug_type() -> None:
+    router = make_router("/tags/{tag:slug}")
+    assert matched(router, "/tags/a-b_C9") == ("/tags/{tag:slug}", {"tag": "a-b_C9"})
+    for text in ["a.b", "a b", "é", "a%20"]:
+        assert router.match(f"/tags/{text}") is None
+
+
+def test_uuid_type_accepts_canonical_form_in_any_case() -> None:
+    router = make_router("/things/{key:uuid}")
+    key = uuid.UUID("12345678-9abc-def0-1234-56789abcdef0")
+    for text in [str(key), str(key).upper()]:
+        assert matched(router, f"/things/{text}") == ("/things/{key:uuid}", {"key": key})
+    for text in [key.hex, f"{{{key}}}", key.urn, str(key)[:-1], str(key) + "0"]:
+        assert router.match(f"/things/{text}") is None
+
+
+def test_path_type_spans_segments() -> None:
+    router = make_router("/files/{file:path}/raw", "/docs/{page:path}")
+    assert matched(router, "/files/a/b.txt/raw") == ("/files/{file:path}/raw", {"file": "a/b.txt"})
+    assert matched(router, "/docs/a/b/") == ("/docs/{page:path}", {"page": "a/b/"})
+    assert router.match("/docs/") is None
+
+
+def test_literal_braces_in_patterns() -> None:
+    router = make_router("/{{literal}}", "/set/{{{item}}}")
+    assert matched(router, "/{literal}") == ("/{{literal}}", {})
+    assert matched(router, "/set/{x}") == ("/set/{{{item}}}", {"item": "x"})
+    assert router.url_for("/set/{{{item}}}", item="y") == "/set/%7By%7D"
+
+
+def test_non_ascii_literal_text_matches_decoded_path() -> None:
+    router = make_router("/café/{item}")
+    assert matched(router, "/café/thé") == ("/café/{item}", {"item": "thé"})
+    assert router.url_for("/café/{item}", item="thé") == "/caf%C3%A9/th%C3%A9"
+
+
+def test_trailing_newline_is_not_matched() -> None:
+    router = make_router("/about", "/users/{id:d}")
+    assert router.match("/about\n") is None
+    assert router.match("/users/5\n") is None
+
+
+# Order
+
+
+def test_static_route_wins_over_parameterised_registered_earlier() -> None:
+    router = make_router("/users/{name}", "/users/new")
+    assert matched(router, "/users/new") == ("/users/new", {})
+    assert matched(router, "/users/old") == ("/users/{name}", {"name": "old"})
+
+
+def test_first_registered_parameterised_route_wins() -> None:
+    router = make_router("/{lang}/about", "/en/{page}", "/en/{page:slug}x")
+    assert matched(router, "/en/about") == ("/{lang}/about", {"lang": "en"})
+    assert matched(router, "/en/contact") == ("/en/{page}", {"page": "contact"})
+    reverse = make_router("/en/{page}", "/{lang}/about")
+    assert matched(reverse, "/en/about") == ("/en/{page}", {"page": "about"})
+    assert matched(reverse, "/de/about") == ("/{lang}/about", {"lang": "de"})
+
+
+def test_routes_lists_dispatch_order() -> None:
+    router = make_router("/{x}", "/a/{y}", "/b", "/{z}/c", "/a")
+    assert [route.pattern for route in router.routes] == ["/b", "/a", "/{x}", "/a/{y}", "/{z}/c"]
+    assert [route.is_static for route in router.routes] == [True, True, False, False, False]
+
+
+def test_route_fields_give_user_facing_type_names_in_pattern_order() -> None:
+    router = make_router("/{b}/{a:int}/{c:d}/{d:path}")
+    assert list(router.routes[0].fields.items()) == [
+        ("b", "str"),
+        ("a", "int"),
+        ("c", "d"),
+        ("d", "path"),
+    ]
+
+
+def test_converter_error_tries_the_next_route() -> None:
+    def even(text: str) -> int:
+        if int(text) % 2:
+            raise RuntimeError("odd")
+        return int(text)
+
+    router = Router()
+    router.add_type("even", "[0-9]+", even)
+    router.add("/n/{number:even}", V, name="even")
+    router.add("/n/{number:d}", V, name="int")
+    router.add("/n/{text}", V, name="text")
+    assert matched(router, "/n/4") == ("even", {"number": 4})
+    assert matched(router, "/n/3") == ("int", {"number": 3})
+    assert matched(router, "/n/x") == ("text", {"text": "x"})
+
+
+def test_untyped_fields_do_not_backtrack_across_slashes() -> None:
+    # Fields matching across "/" would make this take minutes; one-segment fields answer at once.
+    router = make_router("/a/{x}/{y}/{z}/end")
+    assert router.match("/a/" + "/" * 8000) is None
+    assert router.match("/a" + "/x" * 4000) is None
+
+
+def test_match_tries_only_routes_that_share_the_first_segment() -> None:
+    router = Router()
+    for index in range(1000):
+        router.add(f"/r{index}/{{id:d}}", V, name=f"r{index}")
+    assert matched(router, "/r0/7") == ("r0", {"id": 7})
+    assert matched(router, "/r999/7") == ("r999", {"id": 7})
+    assert router.match("/zz/7") is None
+    assert router._buckets["r999"] == [router.route_named("r999")]
+    assert "zz" not in router._buckets
+    assert router._any == []
+
+
+def test_anchored_regex_agrees_with_parser() -> None:
+    @parse.with_pattern("[0-9]+")
+    def digits(string: str) -> str:
+        return string
+
+    parser = parse.compile("/u/{name}/{id:digits}.{ext}", {"digits": digits}, case_sensitive=True)
+    regex = _anchored_regex(parser)
+    assert regex.pattern.startswith(r"\A") and regex.pattern.endswith(r"\Z")
+    for path in ["/u/a/12.txt", "/u/a/b/12.tar.gz", "/u/a/x.txt", "/U/a/1.t", "/u/a/1.t/"]:
+        result = parser.parse(path)
+        found = regex.match(path)
+        assert (found and found.groupdict()) == (result and result.named)
+
+
+# Registration errors
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("users/{id:d}", "must start with '/'"),
+        ("", "must start with '/'"),
+        ("/x/{id:zz}", "unknown type 'zz'"),
+        ("/x/{}", "must be named"),
+        ("/x/{:d}", "must be named"),
+        ("/x/{0}", "identifier"),
+        ("/x/{user-id}", "identifier"),
+        ("/x/{a.b}", "identifier"),
+        ("/x/{c[d]}", "identifier"),
+        ("/x/{a!r}", "identifier"),
+        ("/x/{_a}", "identifier"),
+        ("/x/{ﬁle}", "identifier"),
+        ("/x/{id:>d}", "format specs are not supported"),
+        ("/x/{id:3d}", "format specs are not supported"),
+        ("/x/{id:}", "unknown type ''"),
+        ("/x/{a}/{a}", "repeated"),
+        ("/x/{a}/{a:d}", "repeated"),
+        ("/x/{a}{b}", "literal text between"),
+        ("/x/{a:d}{b:slug}", "literal text between"),
+        ("/x/{a:path}/{b:path}", "one path field"),
+        ("/x/{", "unmatched brace"),
+        ("/x}", "unmatched brace"),
+    ],
+)
+def test_invalid_patterns_are_rejected(pattern: str, message: str) -> None:
+    with pytest.raises(RouteError, match=re.escape(message)):
+        make_router(pattern)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("/u/{a:d}", "/u/{a:d}"),
+        ("/u/{a:d}", "/u/{b:d}"),
+        ("/u/{a:d}", "/u/{b:int}"),
+        ("/u/{a}", "/u/{b:str}"),
+        ("/about", "/about"),
+    ],
+)
+def test_same_pattern_twice_names_both_routes(first: str, second: str) -> None:
+    router = Router()
+    router.add(first, V, name="first")
+    with pytest.raises(RouteError) as error:
+        router.add(second, W, name="second")
+    for text in (repr(first), repr(second), "'first'", "'second'"):
+        assert text in str(error.value)
+
+
+def test_one_name_for_two_patterns_names_both_routes() -> None:
+    router = Router()
+    router.add("/a", V, name="page")
+    with pytest.raises(RouteError, match=r"'/b' \(name 'page'\).*'/a' \(name 'page'\)"):
+        router.add("/b", V, name="page")
+    with pytest.raises(RouteError, match=r"'/a' \(name 'page'\).*'/a' \(name 'page'\)"):
+        router.add("/a", V, name="page")
+    assert [route.pattern for route in router.routes] == ["/a"]
+
+
+def test_different_types_in_the_same_place_are_not_duplicates() -> None:
+    router = make_router("/u/{id:d}", "/u/{name}", "/u/{slug:slug}/x", "/u/{name}/x")
+    assert matched(router, "/u/1") == ("/u/{id:d}", {"id": 1})
+    assert matched(router, "/u/a.b/x") == ("/u/{name}/x", {"name": "a.b"})
+
+
+# Custom types
+
+
+def test_custom_type_matches_and_builds() -> None:
+    router = Router()
+    router.add_type("hex", "[0-9a-f]+", lambda text: int(text, 16), lambda value: f"{value:x}")
+    router.add("/colors/{color:hex}", V, name="color")
+    assert matched(router, "/colors/ff") == ("color", {"color": 255})
+    assert router.match("/colors/FF") is None  # patterns are case-sensitive, custom ones too
+    assert router.url_for("color", color=255) == "/colors/ff"
+    assert router.routes[0].fields == {"color": "hex"}
+    with pytest.raises(URLBuildError, match="'hex'"):
+        router.url_for("color", color=-1)
+
+
+def test_custom_types_are_per_router() -> None:
+    router = Router()
+    router.add_type("hex", "[0-9a-f]+", str)
+    assert "hex" not in URL_TYPES
+    with pytest.raises(RouteError, match="unknown type 'hex'"):
+        make_router("/c/{color:hex}")
+
+
+@pytest.mark.parametrize(
+    ("name", "regex", "message"),
+    [
+        ("d", "[0-9]+", "already exists"),
+        ("path", ".+", "already exists"),
+        ("bad", "(", "bad regex"),
+        ("flags", "a(?i)b", "bad regex"),
+        ("group", "([a-z]+)-x", "(?:...)"),
+        ("named", "(?P<x>a)", "(?:...)"),
+        ("not-a-name", "a", "not an identifier"),
+    ],
+)
+def test_bad_custom_types_are_rejected(name: str, regex: str, message: str) -> None:
+    router = Router()
+    router.add_type("hex", "[0-9a-f]+", str)
+    with pytest.raises(RouteError, match=re.escape(message)):
+        router.add_type(name, regex, str)
+    with pytest.raises(RouteError, match="already exists"):
+        router.add_type("hex", "[0-9a-f]+", str)
+
+
+# url_for
+
+
+def test_url_for_builds_static_and_parameterised_urls() -> None:
+    router = make_router("/", "/users/{id:d}/posts/{slug:slug}", "/things/{key:uuid}")
+    key = uuid.uuid4()
+    assert router.url_for("/") == "/"
+    assert (
+        router.url_for("/users/{id:d}/posts/{slug:slug}", id=3, slug="a-b") == "/users/3/posts/a-b"
+    )
+    assert router.url_for("/things/{key:uuid}", key=key) == f"/things/{key}"
+    assert (
+        router.url_for("/things/{key:uuid}", key=str(key).upper()) == f"/things/{str(key).upper()}"
+    )
+
+
+def test_url_for_percent_encodes_values() -> None:
+    router = make_router("/u/{name}", "/files/{file:path}")
+    assert router.url_for("/u/{name}", name="a b?c#d%e") == "/u/a%20b%3Fc%23d%25e"
+    assert router.url_for("/u/{name}", name="é€") == "/u/%C3%A9%E2%82%AC"
+    assert router.url_for("/files/{file:path}", file="a b/c?.txt") == "/files/a%20b/c%3F.txt"
+
+
+def test_url_for_accepts_a_field_called_name() -> None:
+    router = Router()
+    router.add("/u/{name}", V, name="user")
+    assert router.url_for("user", name="bob") == "/u/bob"
+
+
+def test_url_for_unknown_name_suggests_known_names() -> None:
+    router = make_router("/a", "/b")
+    router.add("/users", V, name="users")
+    with pytest.raises(URLBuildError, match=r"no route is named 'user'.*'users'"):
+        router.url_for("user")
+    with pytest.raises(URLBuildError, match=r"no route is named 'zzz'.*'/a', '/b', 'users'"):
+        router.route_named("zzz")
+    with pytest.raises(URLBuildError, match="no route is named 'x'$"):
+        Router().url_for("x")
+
+
+def test_url_for_names_missing_and_extra_params() -> None:
+    router = Router()
+    router.add("/u/{id:d}/{tab}", V, name="user")
+    with pytest.raises(
+        URLBuildError, match=r"'user' \(/u/\{id:d\}/\{tab\}\): missing parameters tab$"
+    ):
+        router.url_for("user", id=1)
+    with pytest.raises(URLBuildError, match="missing parameters id, tab; unexpected parameters x"):
+        router.url_for("user", x=1)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [
+        ("/u/{id:d}", -1),
+        ("/u/{id:d}", 1.5),
+        ("/u/{id:d}", True),
+        ("/u/{id:d}", "0x1"),
+        ("/u/{name}", "a/b"),
+        ("/u/{name}", ""),
+        ("/u/{name}", "."),
+        ("/u/{name}", ".."),
+        ("/u/{tag:slug}", "a b"),
+        ("/u/{key:uuid}", "not-a-uuid"),
+        ("/f/{file:path}", "a//b"),
+        ("/f/{file:path}", "/a"),
+        ("/f/{file:path}", "a/"),
+        ("/f/{file:path}", "./a"),
+        ("/f/{file:path}", "a/../b"),
+        ("/f/{file:path}", ".."),
+        ("/f/{file:path}", ""),
+        ("/u/{name}", "\ud800"),
+    ],
+)
+def test_url_for_rejects_values_the_route_would_not_match(pattern: str, value: Any) -> None:
+    router = make_router(pattern)
+    field_name, type_name = next(iter(router.routes[0].fields.items()))
+    with pytest.raises(URLBuildError) as error:
+        router.url_for(pattern, **{field_name: value})
+    for text in (repr(field_name), repr(type_name), repr(value)):
+        assert text in str(error.value)
+
+
+def test_url_for_reports_a_failing_format() -> None:
+    router = Router()
+    router.add_type("hex", "[0-9a-f]+", str, lambda value: f"{value:x}")
+    router.add("/c/{color:hex}", V, name="color")
+    with pytest.raises(
+        URLBuildError, match="'color' of type 'hex' cannot format str value: Unknown"
+    ):
+        router.url_for("color", color="red")
+    with pytest.raises(URLBuildError, match="'id' of type 'int' cannot format int value: Exceeds"):
+        make_router("/n/{id:int}").url_for("/n/{id:int}", id=10**4301)
+
+
+# Properties
+
+URL_SPECIAL = st.sampled_from(["%", "%41", "%2F", "?", "#", " ", ".", "+", "&", "é", "€", "😀"])
+SEGMENT = (
+    st.lists(st.one_of(URL_SPECIAL, st.characters()), min_size=1)
+    .map("".join)
+    .filter(lambda text: "/" not in text and text not in (".", ".."))
+)
+PATH_VALUE = st.lists(SEGMENT, min_size=1, max_size=4).map("/".join)
+ROUND_TRIP_PARAMS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+    "/users/{name}": {"name": SEGMENT},
+    "/posts/{post:d}/comments/{comment:int}": {
+        "post": st.integers(min_value=0),
+        "comment": st.integers(min_value=0, max_value=10**30),
+    },
+    "/tags/{tag:slug}": {"tag": st.from_regex(r"[A-Za-z0-9_-]+", fullmatch=True)},
+    "/things/{key:uuid}": {"key": st.uuids()},
+    "/files/{file:path}/raw": {"file": PATH_VALUE},
+    "/dl/{stem}.{ext:slug}": {"stem": SEGMENT, "ext": st.from_regex(r"[a-z0-9]+", fullmatch=True)},
+    "/~{user}/profile": {"user": SEGMENT},
+    "/colors/{color:hex}": {"color": st.integers(min_value=0)},
+    "/{lang}/": {"lang": SEGMENT.filter(lambda text: not text.startswith("~"))},
+    "/café/ü": {},
+}
+ROUND_TRIP_CASES = st.sampled_from(sorted(ROUND_TRIP_PARAMS)).flatmap(
+    lambda pattern: st.tuples(st.just(pattern), st.fixed_dictionaries(ROUND_TRIP_PARAMS[pattern]))
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ROUND_TRIP_CASES)
+def test_url_for_round_trips_through_match(case: tuple[str, dict[str, Any]]) -> None:
+    pattern, params = case
+    router = Router()
+    router.add_type("hex", "[0-9a-f]+", lambda text: int(text, 16), lambda value: f"{value:x}")
+    for each in ROUND_TRIP_PARAMS:
+        router.add(each, V, name=each)
+    url = router.url_for(pattern, **params)
+    assert url.isascii()
+    assert matched(router, unquote(url)) == (pattern, params)
+
+
+@parse.with_pattern(r"[^/]+")
+def _reference_str(string: str) -> str:
+    return string
+
+
+@parse.with_pattern(r"[0-9]+")
+def _reference_int(string: str) -> int:
+    return int(string)
+
+
+@parse.with_pattern(r"[A-Za-z0-9_-]+")
+def _reference_slug(string: str) -> str:
+    return string
+
+
+@parse.with_pattern(r".+")
+def _reference_path(string: str) -> str:
+    return string
+
+
+def _even(text: str) -> int:
+    if int(text) % 2:
+        raise ValueError("odd")
+    return int(text)
+
+
+@parse.with_pattern(r"[0-9]+")
+def _reference_even(string: str) -> int:
+    return _even(string)
+
+
+REFERENCE_TYPES: dict[str, Any] = {
+    "ref_str": _reference_str,
+    "ref_d": _reference_int,
+    "ref_slug": _reference_slug,
+    "ref_path": _reference_path,
+    "ref_even": _reference_even,
+}
+
+
+def reference_match(routes: list[Route], path: str) -> Match | None:
+    """Try every route one by one, static ones first, with parse's own Parser.parse."""
+    for route in sorted(routes, key=lambda route: not route.is_static):
+        text = re.sub(r"\{(\w+)(?::(\w+))?\}", r"{\1:ref_\2}", route.pattern).replace(
+            ":ref_}", ":ref_str}"
+        )
+        parser = parse.compile(text, extra_types=REFERENCE_TYPES, case_sensitive=True)
+        try:
+            result = parser.parse(path)
+        except ValueError:
+            continue
+        if result is not None:
+            return Match(route, result.named)
+    return None
+
+
+FIELD_SEGMENTS = ["{%s}", "{%s:d}", "{%s:slug}", "{%s:even}", "x{%s}", "{%s}.txt", "{%s:path}"]
+PATTERN_SEGMENTS = st.sampled_from(["a", "b", *FIELD_SEGMENTS])
+PATH_SEGMENTS = st.sampled_from(["a", "b", "x", "8", "7", "-1", "xa", "7.txt", "a.txt", ""])
+FIELD_VALUES = st.sampled_from(["a", "x", "8", "7", "-1", "a.txt", "", "a/8", "7/x/"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tables=st.lists(st.lists(PATTERN_SEGMENTS, min_size=1, max_size=3), min_size=1, max_size=12),
+    paths=st.lists(st.lists(PATH_SEGMENTS, min_size=1, max_size=3).map("/".join), max_size=20),
+    data=st.data(),
+)
+def test_index_agrees_with_trying_every_route_in_order(
+    tables: list[list[str]], paths: list[str], data: st.DataObject
+) -> None:
+    router = Router()
+    router.add_type("even", "[0-9]+", _even)
+    registered = []
+    for index, segments in enumerate(tables):
+        pattern = "/" + "/".join(
+            segment % f"f{position}" if "%s" in segment else segment
+            for position, segment in enumerate(segments)
+        )
+        try:
+            registered.append(router.add(pattern, V, name=f"route{index}"))
+        except RouteError as error:
+            assert "same paths" in str(error) or "one path field" in str(error)
+    assert router.routes == sorted(registered, key=lambda route: not route.is_static)
+    # Paths filled in from the patterns, so that routes match and overlap often.
+    for route in registered:
+        paths.append(re.sub(r"\{[^}]*\}", lambda _: data.draw(FIELD_VALUES), route.pattern[1:]))
+    for path in paths:
+        assert router.match("/" + path) == reference_match(registered, "/" + path)
