@@ -60,6 +60,8 @@ class App:
         self.debug = debug
         self.max_path_length = max_path_length
         self.router = Router()
+        # Whether a slash redirect is possible at all: spares unmatched paths a second lookup.
+        self._has_slash_routes = False
         self.templates = Templates(
             resolve_directories(templates, _caller_directory()),
             url_for=self.url_for,
@@ -81,7 +83,9 @@ class App:
         """Register ``view`` for ``pattern``; ``name`` defaults to the view class's name."""
         if not (isinstance(view, type) and issubclass(view, View)):
             raise TypeError(f"route {pattern!r}: expected a View subclass, got {view!r}")
-        return self.router.add(pattern, view, name=name or view.__name__)
+        route = self.router.add(pattern, view, name=name or view.__name__)
+        self._has_slash_routes |= pattern.endswith("/") and pattern != "/"
+        return route
 
     def route_type(
         self,
@@ -135,7 +139,11 @@ class App:
         match = self.router.match(path)
         if match is not None:
             return match
-        if not path.endswith("/") and self.router.match(path + "/") is not None:
+        if (
+            self._has_slash_routes
+            and not path.endswith("/")
+            and self.router.match(path + "/") is not None
+        ):
             # 308, not 301: the client must repeat the same method with the same body.
             raise errors.PermanentRedirect(location=_same_site_location(request, raw_path + "/"))
         raise errors.NotFound()
