@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from . import errors
+from . import csrf, errors
 from .responses import HandlerResult, Response
 
 if TYPE_CHECKING:
@@ -28,11 +28,14 @@ class View:
 
     ``request``, ``app`` and ``params`` are set before the handler runs. ``HEAD`` runs
     ``get`` (the server sends no body), ``OPTIONS`` answers 204 with ``Allow``, and a
-    method with no handler answers 405 with ``Allow``.
+    method with no handler answers 405 with ``Allow``. ``POST``, ``PUT``, ``PATCH`` and
+    ``DELETE`` must carry the session's CSRF token (403 otherwise) unless ``csrf_exempt``.
     """
 
     #: The methods this view answers, derived from its handlers once per class.
     allowed_methods: ClassVar[tuple[str, ...]] = ("OPTIONS",)
+    #: Skip the CSRF check, for endpoints authenticated otherwise (an API token, not a cookie).
+    csrf_exempt: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -49,12 +52,17 @@ class View:
         self.params = params
 
     def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
-        """Call the handler for ``request.method`` with the route parameters."""
+        """Call the handler for ``request.method`` with the route parameters.
+
+        405 comes before the CSRF check: a method with no handler has nothing to protect.
+        """
         method = request.method
         if method not in self.allowed_methods:
             raise errors.MethodNotAllowed(
                 f"{method} is not allowed here.", allowed=self.allowed_methods
             )
+        if method in csrf.UNSAFE_METHODS and not self.csrf_exempt:
+            csrf.check(request)
         handler_name = method.lower()
         if handler_name == "head" and not hasattr(self, "head"):
             handler_name = "get"
@@ -96,6 +104,9 @@ class RedirectView(View):
     url: ClassVar[str | None] = None
     route_name: ClassVar[str | None] = None
     permanent: ClassVar[bool] = False
+    #: A redirect changes nothing, and 307/308 make the client repeat the request (with
+    #: its token) at the target, which does its own check.
+    csrf_exempt: ClassVar[bool] = True
     #: Append the request's query string to the target.
     query_string: ClassVar[bool] = False
 
