@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from . import errors
 from .app import App
+from .forms import UploadedFile
 from .requests import Request
-from .responses import Response
+from .responses import RedirectError, Response, redirect
+from .sessions import Session
 from .views import RedirectView, TemplateView, View
 
-__all__ = ["App", "RedirectView", "Request", "Response", "TemplateView", "View", "errors"]
+__all__ = [
+    "App",
+    "RedirectError",
+    "RedirectView",
+    "Request",
+    "Response",
+    "Session",
+    "TemplateView",
+    "UploadedFile",
+    "View",
+    "errors",
+    "redirect",
+]
 __version__ = "0.1.0"

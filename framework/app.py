@@ -1,8 +1,10 @@
 """The App: configuration, route registration and the WSGI entry point.
 
-A request's whole path is visible here: ``__call__`` builds the ``Request``,
-``handle`` matches a route, builds the view, dispatches to its handler, turns the
-result into a response, and turns every exception into an error page, in one place.
+A request's whole path is visible here: ``__call__`` hands ``/static/`` to WhiteNoise
+(when configured) and builds the ``Request``; ``handle`` checks the Host (when configured),
+matches a route, builds the view, dispatches to its handler, turns the result into a
+response, and turns every exception into an error page, in one place; ``_finish`` refuses
+CR/LF in headers and writes the session cookie if the session changed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
@@ -19,10 +22,14 @@ from urllib.parse import quote
 import webob
 import webob.exc
 
-from . import errors
+from . import csrf, errors
+from .forms import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS
 from .requests import Request
-from .responses import Response, to_response
+from .responses import Redirect, Response, to_response
 from .routing import Match, Route, Router
+from .security import check_header_values, check_host, normalise_allowed_hosts
+from .sessions import SecretKey, SessionCookies, get_flashed_messages
+from .static import STATIC_PREFIX, StaticSetting, resolve_static_directory, static_files
 from .templating import Templates, TemplateSetting, resolve_directories
 from .views import View
 
@@ -47,7 +54,13 @@ class App:
 
     ``templates`` is a directory or a list of them, relative to the module that creates
     the App (or absolute); by default ``templates/`` beside that module, if it exists.
-    ``debug=True`` shows tracebacks on 500 pages and reloads changed templates.
+    ``static`` is a directory served at ``/static/`` (relative the same way).
+    ``debug=True`` shows tracebacks on 500 pages and reloads changed templates and static files.
+
+    Sessions: ``secret_key`` (a key, or a list newest first; default ``FRAMEWORK_SECRET_KEY``),
+    ``session_max_age`` and ``session_cookie_secure``. Limits: ``max_body_size`` (bytes, 413
+    beyond), ``max_form_fields`` (per query string or form), ``max_path_length`` (414 beyond)
+    and ``allowed_hosts`` (other ``Host`` headers get 400; by default any host).
     """
 
     def __init__(
@@ -56,16 +69,46 @@ class App:
         *,
         debug: bool = False,
         max_path_length: int = 8192,
+        secret_key: SecretKey | None = None,
+        session_max_age: int | timedelta = timedelta(days=14),
+        session_cookie_secure: bool = False,
+        static: StaticSetting | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_form_fields: int = DEFAULT_MAX_FORM_FIELDS,
+        allowed_hosts: Iterable[str] | None = None,
     ) -> None:
+        base_directory = _caller_directory()
         self.debug = debug
         self.max_path_length = max_path_length
+        self.max_body_size = max_body_size
+        self.max_form_fields = max_form_fields
+        self.allowed_hosts = (
+            normalise_allowed_hosts(allowed_hosts) if allowed_hosts is not None else None
+        )
+        self.sessions = SessionCookies(
+            secret_key, max_age=session_max_age, secure=session_cookie_secure
+        )
         self.router = Router()
         # Whether a slash redirect is possible at all: spares unmatched paths a second lookup.
         self._has_slash_routes = False
         self.templates = Templates(
-            resolve_directories(templates, _caller_directory()),
+            resolve_directories(templates, base_directory),
             url_for=self.url_for,
             auto_reload=debug,
+        )
+        self.templates.environment.globals.update(
+            csrf_input=csrf.csrf_input,
+            csrf_token=csrf.csrf_token,
+            get_flashed_messages=get_flashed_messages,
+        )
+        self._static_files = (
+            static_files(
+                resolve_static_directory(static, base_directory),
+                self._respond,
+                autorefresh=debug,
+            )
+            if static is not None
+            else None
         )
 
     # Registration
@@ -110,27 +153,53 @@ class App:
     # Handling requests
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = Request(environ, self)
-        response = self.handle(request)
-        return response(environ, start_response)
+        if self._static_files is not None and environ.get("PATH_INFO", "").startswith(
+            STATIC_PREFIX
+        ):
+            return self._static_files(environ, start_response)
+        # The line of _respond, inlined: this is the path every request takes.
+        return self.handle(Request(environ, self))(environ, start_response)
+
+    def _respond(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Answer a request with the routes (WhiteNoise's fallback for unknown static files)."""
+        return self.handle(Request(environ, self))(environ, start_response)
 
     def handle(self, request: Request) -> webob.Response:
         """Turn a request into a response; the only place exceptions become error pages."""
         try:
-            match = self.match(request)
-            request._set_route(match.route.name, match.params)
-            view = match.route.view(request, self, match.params)
-            result = view.dispatch(request, **match.params)
-            if isinstance(result, webob.exc.WSGIHTTPException):
-                raise result  # a returned error is rendered like a raised one
-            return to_response(result, match.route.view.__name__)
-        except webob.exc.WSGIHTTPException as error:
-            return self.error_response(request, error)
+            try:
+                if self.allowed_hosts is not None:
+                    check_host(request.host, self.allowed_hosts)
+                match = self.match(request)
+                request._set_route(match.route.name, match.params)
+                view = match.route.view(request, self, match.params)
+                result = view.dispatch(request, **match.params)
+                if isinstance(result, webob.exc.WSGIHTTPException):
+                    raise result  # a returned error is rendered like a raised one
+                response = to_response(result, match.route.view.__name__)
+            except webob.exc.WSGIHTTPException as error:
+                response = self.error_response(request, error)
+            self._finish(request, response)  # may still fail: a header with CR/LF is a 500
+            return response
         except Exception:
             logger.exception(
                 "Unhandled exception in %s %r", request.method, request.environ.get("PATH_INFO")
             )
             return self._server_error_response(request)
+        finally:
+            if request._open_files is not None:
+                request.close_files()
+
+    def _finish(self, request: Request, response: webob.Response) -> None:
+        """Fill in a route redirect's URL, refuse CR/LF in headers, save a changed session.
+
+        A failed request (5xx) never changes the session.
+        """
+        if isinstance(response, Redirect):
+            response.resolve(request)
+        check_header_values(response.headerlist)
+        if request._session is not None and response.status_code < 500:
+            self.sessions.save(request.session, request, response)
 
     def match(self, request: Request) -> Match:
         """Find the route for the request's path, or raise the redirect, 400, 404 or 414."""

@@ -1,16 +1,34 @@
-"""The Request class: a WebOb request that knows its app and route, with a safe ``json``."""
+"""The Request class: a WebOb request that knows its app and route, with safe parsing.
+
+``GET``, ``POST``, ``body`` and ``json`` answer bad or oversized input with a 4xx (see
+forms.py); ``session`` is read from its cookie only when first used.
+"""
 
 from __future__ import annotations
 
+import io
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 import webob
+from webob.multidict import GetDict, MultiDict, NoVars
 
 from . import errors
+from .forms import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_FORM_FIELDS,
+    UploadedFile,
+    parse_multipart,
+    parse_query,
+    parse_urlencoded,
+    read_body,
+)
+from .sessions import Session, add_flash
 
 if TYPE_CHECKING:
+    from typing import IO
+
     from _typeshed.wsgi import WSGIEnvironment
 
     from .app import App
@@ -32,6 +50,124 @@ class Request(webob.Request):
     app: App | None = None
     route_name: str | None = None
     route_params: dict[str, Any] | None = None
+    _session: Session | None = None
+    _query: tuple[str, GetDict] | None = None
+    _form: tuple[object, MultiDict[str, Any] | NoVars] | None = None
+    _open_files: list[IO[bytes]] | None = None
+
+    @property
+    def session(self) -> Session:
+        """The session, read from its signed cookie on first use (an empty dict if none)."""
+        session = self._session
+        if session is None:
+            if self.app is None:
+                raise RuntimeError("this request is not being handled by an App")
+            session = self._session = self.app.sessions.load(self)
+        return session
+
+    @property
+    def session_loaded(self) -> bool:
+        """Whether ``session`` was used, so that the App must consider writing it back."""
+        return self._session is not None
+
+    def flash(self, message: str, category: str = "info") -> None:
+        """Show ``message`` on the next page that calls ``get_flashed_messages()``."""
+        add_flash(self.session, message, category)
+
+    @property
+    def max_body_size(self) -> int:
+        """The largest body read, in bytes: the App's ``max_body_size``."""
+        return self.app.max_body_size if self.app is not None else DEFAULT_MAX_BODY_SIZE
+
+    @property
+    def max_form_fields(self) -> int:
+        """The most fields parsed from a query or a form: the App's ``max_form_fields``."""
+        return self.app.max_form_fields if self.app is not None else DEFAULT_MAX_FORM_FIELDS
+
+    @property
+    def GET(self) -> GetDict:
+        """The query string's fields: strict UTF-8 (else 400), split on ``&`` only."""
+        query_string = self.environ.get("QUERY_STRING", "")
+        cached = self._query
+        if cached is not None and cached[0] == query_string:
+            return cached[1]
+        fields = GetDict(parse_query(query_string, self.max_form_fields), self.environ)
+        self._query = (query_string, fields)
+        return fields
+
+    @property
+    def POST(self) -> MultiDict[str, Any] | NoVars:
+        """The form fields of an urlencoded or multipart body, files as ``UploadedFile``.
+
+        Other bodies give an empty ``NoVars``, as in WebOb. Too large a body or too many
+        fields is a 413; undecodable, malformed or cut-off bodies are a 400.
+        """
+        cached = self._form
+        if cached is not None and cached[0] is self.body_file_raw:
+            return cached[1]
+        content_type = self.content_type
+        form: MultiDict[str, Any] | NoVars
+        if content_type == "multipart/form-data":
+            stream = self._buffered_body()
+            fields = parse_multipart(
+                stream,
+                self.headers.get("Content-Type", ""),
+                self.content_length or 0,
+                self.max_form_fields,
+            )
+            for _, value in fields:
+                if isinstance(value, UploadedFile):
+                    self._keep_open(value.file)
+            form = MultiDict(fields)
+        elif content_type == "application/x-www-form-urlencoded" or (
+            content_type == "" and self.method == "POST"
+        ):
+            form = MultiDict(parse_urlencoded(self.body, self.max_form_fields))
+        else:
+            form = NoVars(f"Not an HTML form submission (Content-Type: {content_type})")
+        self._form = (self.body_file_raw, form)
+        return form
+
+    def _keep_open(self, file: IO[bytes]) -> None:
+        """Remember a file this request opened, for `close_files`."""
+        if self._open_files is None:
+            self._open_files = []
+        self._open_files.append(file)
+
+    def close_files(self) -> None:
+        """Close the buffered body and the uploaded files; the App calls it once the response
+        is built, so save uploads during the request."""
+        for file in self._open_files or ():
+            file.close()
+        self._open_files = None
+
+    def _get_body(self) -> bytes:
+        """The body as bytes, read at most to ``max_body_size`` (413 beyond, 400 if cut off)."""
+        self._buffered_body()
+        body: bytes = webob.Request.body.fget(self)  # type: ignore[attr-defined]
+        return body
+
+    body = property(_get_body, webob.Request.body.fset, webob.Request.body.fdel)  # type: ignore[attr-defined]
+
+    def _buffered_body(self) -> IO[bytes]:
+        """Read the body once into a seekable file that replaces ``wsgi.input``; return it."""
+        length = self.content_length
+        limit = self.max_body_size
+        if length is not None and length > limit:
+            raise errors.PayloadTooLarge(f"The body is larger than {limit} bytes.")
+        if not self.is_body_seekable:
+            if not self.is_body_readable:
+                return io.BytesIO()
+            stream, length = read_body(
+                self.body_file_raw, length, limit, self.request_body_tempfile_limit
+            )
+            self.environ["wsgi.input"] = stream
+            self.environ["CONTENT_LENGTH"] = str(length)
+            self.is_body_seekable = True
+            self._keep_open(stream)
+        stream = cast("IO[bytes]", self.body_file_raw)
+        stream.seek(0)
+        return stream
 
     def __init__(self, environ: WSGIEnvironment, app: App | None = None, **kwargs: Any) -> None:
         super().__init__(environ, **kwargs)

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 import webob
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-__all__ = ["HTML", "HandlerResult", "Response", "json_response", "to_response"]
+    from .requests import Request
+
+__all__ = [
+    "HTML",
+    "HandlerResult",
+    "Redirect",
+    "RedirectError",
+    "Response",
+    "json_response",
+    "redirect",
+    "to_response",
+]
 
 #: What a view handler may return; see `to_response`.
 HandlerResult = webob.Response | str | bytes | dict[str, Any] | list[Any]
@@ -90,3 +103,78 @@ def to_response(result: HandlerResult, handler_name: str = "the handler") -> web
         f"{handler_name} returned {type(result).__name__}; "
         "expected a Response, str, bytes, dict or list"
     )
+
+
+class RedirectError(ValueError):
+    """A redirect that would leave this site (or carries control characters) was refused."""
+
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
+# Characters a Location keeps as they are: RFC 3986 reserved ones and existing %-escapes.
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+class Redirect(Response):
+    """A redirect from `redirect`; a route's URL is filled in by the App, which knows the mount."""
+
+    route_name: str | None = None
+    route_params: dict[str, Any] | None = None
+
+    def resolve(self, request: Request) -> None:
+        """Set ``Location`` to the route's URL under the request's mount point, if a route."""
+        if self.route_name is not None:
+            self.location = request.url_for(self.route_name, **(self.route_params or {}))
+
+
+def redirect(
+    url_or_route_name: str,
+    /,
+    *,
+    status: int = 303,
+    allow_external: bool = False,
+    **params: Any,
+) -> Redirect:
+    """Return a redirect (303 See Other by default) to a URL on this site or to a named route.
+
+    A target holding ``/``, ``\\``, ``:``, or starting with ``.``, ``?`` or ``#`` is a URL;
+    anything else is a route name, built with ``params`` (``redirect("user", id=3)``).
+    A URL to another host (``https://evil.com``, ``//evil.com``, ``/\\evil.com``,
+    ``https:evil.com``) raises `RedirectError` unless ``allow_external=True``, and then only
+    http and https are allowed; control characters (CR/LF) always raise.
+    """
+    if status not in REDIRECT_STATUSES:
+        raise ValueError(
+            f"redirect status must be one of {sorted(REDIRECT_STATUSES)}, not {status}"
+        )
+    response = Redirect(status=status)
+    target = url_or_route_name
+    if target.startswith((".", "?", "#")) or any(mark in target for mark in "/\\:"):
+        if params:
+            raise TypeError(f"redirect to the URL {target!r} takes no route parameters")
+        response.location = _safe_location(target, allow_external)
+    else:
+        response.route_name = target
+        response.route_params = params
+    return response
+
+
+def _safe_location(url: str, allow_external: bool) -> str:
+    """Check a redirect URL as a browser would read it, and percent-encode what needs it."""
+    if _CONTROL_CHARACTERS.search(url):
+        raise RedirectError(f"refusing a redirect URL with control characters: {url!r}")
+    # Browsers strip spaces around a URL and read "\\" as "/" (WHATWG URL standard).
+    as_read = url.strip(" ").replace("\\", "/")
+    try:
+        parts = urlsplit(as_read)
+    except ValueError as error:
+        raise RedirectError(f"refusing an unparsable redirect URL {url!r}: {error}") from None
+    if as_read.startswith("//") or parts.scheme or parts.netloc:
+        if not allow_external:
+            raise RedirectError(
+                f"refusing to redirect to another host: {url!r} "
+                "(pass allow_external=True if that is intended)"
+            )
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise RedirectError(f"refusing a redirect that is not an http(s) URL: {url!r}")
+    return quote(as_read, safe=_URL_SAFE)

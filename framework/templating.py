@@ -6,9 +6,10 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
+
+from .static import static_url
 
 __all__ = ["AUTOESCAPE_EXTENSIONS", "Templates", "TemplateSetting", "resolve_directories"]
 
@@ -91,5 +92,4 @@ class Templates:
     @jinja2.pass_context
     def _static(self, context: jinja2.runtime.Context, path: str) -> str:
         request = context.get("request")
-        prefix = quote(request.script_name) if request is not None else ""
-        return f"{prefix}/static/{quote(path.lstrip('/'))}"
+        return static_url(path, request.script_name if request is not None else "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from . import errors
+from . import csrf, errors
 from .responses import HandlerResult, Response
 
 if TYPE_CHECKING:
@@ -28,13 +28,16 @@ class View:
 
     ``request``, ``app`` and ``params`` are set before the handler runs. ``HEAD`` runs
     ``get`` (the server sends no body), ``OPTIONS`` answers 204 with ``Allow``, and a
-    method with no handler answers 405 with ``Allow``.
+    method with no handler answers 405 with ``Allow``. ``POST``, ``PUT``, ``PATCH`` and
+    ``DELETE`` must carry the session's CSRF token (403 otherwise) unless ``csrf_exempt``.
     """
 
     #: The methods this view answers, derived from its handlers once per class.
     allowed_methods: ClassVar[tuple[str, ...]] = ("OPTIONS",)
     #: HTTP method -> name of the handler method that answers it.
     _handler_names: ClassVar[dict[str, str]] = {"OPTIONS": "options"}
+    #: Skip the CSRF check, for endpoints authenticated otherwise (an API token, not a cookie).
+    csrf_exempt: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -54,12 +57,18 @@ class View:
         self.params = params
 
     def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
-        """Call the handler for ``request.method`` with the route parameters."""
-        handler_name = self._handler_names.get(request.method)
+        """Call the handler for ``request.method`` with the route parameters.
+
+        405 comes before the CSRF check: a method with no handler has nothing to protect.
+        """
+        method = request.method
+        handler_name = self._handler_names.get(method)
         if handler_name is None:
             raise errors.MethodNotAllowed(
-                f"{request.method} is not allowed here.", allowed=self.allowed_methods
+                f"{method} is not allowed here.", allowed=self.allowed_methods
             )
+        if method in csrf.UNSAFE_METHODS and not self.csrf_exempt:
+            csrf.check(request)
         result: HandlerResult = getattr(self, handler_name)(request, **params)
         return result
 
@@ -97,6 +106,9 @@ class RedirectView(View):
     url: ClassVar[str | None] = None
     route_name: ClassVar[str | None] = None
     permanent: ClassVar[bool] = False
+    #: A redirect changes nothing, and 307/308 make the client repeat the request (with
+    #: its token) at the target, which does its own check.
+    csrf_exempt: ClassVar[bool] = True
     #: Append the request's query string to the target.
     query_string: ClassVar[bool] = False
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
 import pytest
 import webtest
 
+import views
 from framework.testing import TestClient
 from views import app
 
@@ -32,22 +37,122 @@ def test_index_links_all_route_back(client: webtest.TestApp) -> None:
         assert client.get(link["href"]).status_int == 200
 
 
-def test_login_form_posts_the_name_back_escaped(client: webtest.TestApp) -> None:
-    form = client.get("/login/").forms[0]
-    form["name"] = "<script>alert(1)</script>"
-
-    response = form.submit()
-
-    assert response.status_int == 200
-    assert "Hello, &lt;script&gt;alert(1)&lt;/script&gt;!" in response.text
-    assert "<script>" not in response.text
+def log_in(client: webtest.TestApp, username: str, password: str, **kw: Any) -> Any:
+    form = client.get("/login/").forms["login"]
+    form["username"] = username
+    form["password"] = password
+    return form.submit(**kw)
 
 
-def test_login_without_a_name_is_400_with_the_form(client: webtest.TestApp) -> None:
-    response = client.post("/login/", {"name": "  "}, status=400)
+def test_the_login_flow_end_to_end(client: webtest.TestApp) -> None:
+    login_page = client.get("/login/")
+    assert login_page.status_int == 200
+    assert login_page.html.find("input", attrs={"name": "csrf_token"})["type"] == "hidden"
 
-    assert "Please enter your name." in response.text
-    assert "<form" in response.text
+    response = log_in(client, "ada", "analytical-engine", status=303)
+    assert response.headers["Location"] == "/"
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+
+    home = response.follow()
+    assert home.status_int == 200
+    assert '<p class="flash info">Welcome, Ada Lovelace!</p>' in home.text
+    assert '<p class="greeting">Hello, Ada Lovelace!</p>' in home.text
+    assert '<a href="/login/">Log in</a>' not in home.text
+
+    again = client.get("/")
+    assert "Welcome" not in again.text  # a flash shows once
+    assert "Hello, Ada Lovelace!" in again.text  # the session stays
+
+    logged_out = again.forms["logout"].submit(status=303).follow()
+    assert "You are logged out." in logged_out.text
+    assert "Hello, Ada Lovelace!" not in logged_out.text
+    assert '<a href="/login/">Log in</a>' in logged_out.text
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("ada", "wrong"), ("nobody", "analytical-engine"), ("ada", ""), ("", "")],
+)
+def test_a_wrong_login_is_400_with_the_form_and_a_message(
+    client: webtest.TestApp, username: str, password: str
+) -> None:
+    response = log_in(client, username, password, status=400)
+
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "Unknown user name or wrong password." in response.text
+    assert response.forms["login"]["username"].value == username.strip()
+    assert response.forms["login"]["password"].value == ""  # never echoed back
+    assert "Hello," not in response.text
+
+
+def test_the_password_is_stored_only_as_a_hash() -> None:
+    source = (Path(views.__file__)).read_text()
+
+    assert "analytical-engine" not in source.split('"""', 2)[2]  # only the docstring names it
+    assert views.authenticate("ada", "analytical-engine") == 1
+    assert views.authenticate("ada", "Analytical-engine") is None
+
+
+def test_a_forged_login_post_is_403(client: webtest.TestApp) -> None:
+    client.get("/login/")
+
+    response = client.post(
+        "/login/", {"username": "ada", "password": "analytical-engine"}, status=403
+    )
+
+    assert "CSRF check failed" in response.text
+    assert client.get("/").text.count("Hello, Ada") == 0
+
+
+def test_logout_is_post_only_and_csrf_checked(client: webtest.TestApp) -> None:
+    log_in(client, "ada", "analytical-engine", status=303)
+
+    assert client.get("/logout/", status=405).headers["Allow"] == "POST, OPTIONS"
+    client.post("/logout/", status=403)
+    assert "Hello, Ada Lovelace!" in client.get("/").text
+
+
+def test_login_returns_to_a_local_next_page_only(client: webtest.TestApp) -> None:
+    form = client.get("/login/?next=/users/2").forms["login"]
+    form["username"], form["password"] = "ada", "analytical-engine"
+    assert form.submit(status=303).headers["Location"] == "/users/2"
+
+    form = client.get("/login/?next=//evil.example/").forms["login"]
+    assert "next" not in form.fields
+    form["username"], form["password"] = "ada", "analytical-engine"
+    assert form.submit(status=303).headers["Location"] == "/"
+
+
+SCRIPT = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_script_is_escaped_at_every_echo_point(client: webtest.TestApp) -> None:
+    pages = {
+        "hello": client.get("/hello/" + quote("<script>alert(1)", safe="")),
+        "login next": client.get("/login/?next=/" + quote(SCRIPT)),
+        "login username": log_in(client, SCRIPT, "x", status=400),
+        "404": client.get("/" + quote(SCRIPT, safe=""), status=404),
+        "404 query": client.get("/users/99?q=" + quote(SCRIPT), status=404),
+    }
+
+    for where, page in pages.items():
+        assert "<script>" not in page.text, where
+    assert "Hello, &lt;script&gt;alert(1)!" in pages["hello"].text
+    assert f'value="{ESCAPED}"' in pages["login username"].text
+    assert f'value="/{ESCAPED}"' in pages["login next"].text
+
+
+def test_the_stylesheet_is_served_from_static(client: webtest.TestApp) -> None:
+    page = client.get("/")
+    href = page.html.find("link", rel="stylesheet")["href"]
+
+    stylesheet = client.get(href)
+
+    assert href == "/static/css/site.css"
+    assert stylesheet.status_int == 200
+    assert stylesheet.content_type == "text/css"
+    assert "Cache-Control" in stylesheet.headers
 
 
 def test_hello_greets_the_name_from_the_path_escaped(client: webtest.TestApp) -> None:

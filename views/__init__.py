@@ -1,15 +1,72 @@
-"""The demo site: the tutorial's index and login pages as class-based views, and two more.
+"""The demo site: the tutorial's index and login pages as class-based views, and a few more.
 
-Serve it with ``framework run views:app``.
+Serve it with ``framework run views:app``. Log in as ``ada`` with the password
+``analytical-engine``; set ``FRAMEWORK_SECRET_KEY`` so that sessions survive a restart.
 """
 
 from __future__ import annotations
 
-from framework import App, Response, TemplateView, View, errors
+import hashlib
+import hmac
+from dataclasses import dataclass
 
-app = App(templates="../templates")
+from framework import App, RedirectError, Response, TemplateView, View, errors, redirect
+
+app = App(templates="../templates", static="../static")
 
 USERS = {1: "Ada Lovelace", 2: "Alan Turing", 3: "Grace Hopper"}
+
+
+@dataclass(frozen=True)
+class Account:
+    """A login: the user it signs in, and an scrypt hash of the password (never the password)."""
+
+    user_id: int
+    salt: bytes
+    password_hash: bytes
+
+
+ACCOUNTS = {
+    "ada": Account(
+        user_id=1,
+        salt=bytes.fromhex("63fd65b9dcd1290498719074f675277e"),
+        password_hash=bytes.fromhex(
+            "7c59d405c2d01b78d311e37fb24c7d2053450b38618af2f8f9a80a140032f28b"
+        ),
+    ),
+}
+# Unknown user names are hashed too, so that answering them takes as long as a wrong password.
+_NO_ACCOUNT = Account(user_id=0, salt=b"\0" * 16, password_hash=b"\0" * 32)
+
+
+def hash_password(password: str, salt: bytes) -> bytes:
+    """scrypt with the parameters RFC 7914 suggests for interactive logins."""
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**14, r=8, p=1, dklen=32)
+
+
+def authenticate(username: str, password: str) -> int | None:
+    """Return the user id if the password is right, else None."""
+    account = ACCOUNTS.get(username, _NO_ACCOUNT)
+    digest = hash_password(password, account.salt)
+    if account is _NO_ACCOUNT or not hmac.compare_digest(digest, account.password_hash):
+        return None
+    return account.user_id
+
+
+def local_path(value: object) -> str | None:
+    """``value`` if it is a path on this site (a safe ``next`` target), else None."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        return None
+    try:
+        redirect(value)
+    except RedirectError:
+        return None
+    return value
+
+
+def text_field(value: object) -> str:
+    """A form value as text; an uploaded file where text belongs counts as empty."""
+    return value if isinstance(value, str) else ""
 
 
 @app.route("/", name="home")
@@ -17,7 +74,7 @@ class Index(TemplateView):
     template_name = "index.html"
 
     def get_context(self, **params: object) -> dict[str, object]:
-        return {"users": USERS}
+        return {"users": USERS, "user_name": USERS.get(self.request.session.get("user_id"))}
 
 
 app.add_route("/index/", Index, name="index")
@@ -25,16 +82,35 @@ app.add_route("/index/", Index, name="index")
 
 @app.route("/login/", name="login")
 class Login(View):
-    def get(self, request):
-        return self.render("login.html")
+    def get(self, request) -> Response:
+        return self.render("login.html", next=local_path(request.GET.get("next")))
 
-    def post(self, request):
-        name = request.POST.get("name", "").strip()
-        if not name:
-            page = self.render("login.html", error="Please enter your name.")
+    def post(self, request) -> Response:
+        username = text_field(request.POST.get("username")).strip()
+        password = text_field(request.POST.get("password"))
+        next_path = local_path(request.POST.get("next"))
+        user_id = authenticate(username, password) if username and password else None
+        if user_id is None:
+            page = self.render(
+                "login.html",
+                error="Unknown user name or wrong password.",
+                username=username,
+                next=next_path,
+            )
             page.status_code = 400
             return page
-        return self.render("hello.html", name=name)
+        request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
+        request.session["user_id"] = user_id
+        request.flash(f"Welcome, {USERS[user_id]}!")
+        return redirect(next_path or "home")
+
+
+@app.route("/logout/", name="logout")
+class Logout(View):
+    def post(self, request) -> Response:
+        request.session.clear()
+        request.flash("You are logged out.")
+        return redirect("home")
 
 
 @app.route("/hello/{name}", name="hello")

@@ -1,0 +1,50 @@
+"""Checks that keep hostile requests and unsafe responses out: the Host allow-list and
+response header values (CR/LF would split a header into two, or end the headers early).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from . import errors
+
+__all__ = ["check_header_values", "check_host", "normalise_allowed_hosts"]
+
+# A DNS name or IPv4 address, or a bracketed IPv6 address; in a Host header, with a port.
+_HOST_NAME = r"[a-z0-9.-]+|\[[a-f0-9:.]+\]"
+_HOST = re.compile(rf"(?P<name>{_HOST_NAME})(?::[0-9]{{1,5}})?")
+
+
+def normalise_allowed_hosts(allowed_hosts: Iterable[str]) -> frozenset[str]:
+    """Lower-case the ``allowed_hosts`` setting and drop trailing dots, refusing ports."""
+    hosts = frozenset(host.lower().rstrip(".") for host in allowed_hosts)
+    for host in hosts:
+        if host != "*" and not re.fullmatch(_HOST_NAME, host.lstrip(".")):
+            raise ValueError(f"allowed_hosts: {host!r} is not a host name (leave the port out)")
+    return hosts
+
+
+def check_host(host: str, allowed_hosts: frozenset[str]) -> None:
+    """Raise ``errors.BadRequest`` unless ``host`` (a Host header) names an allowed host.
+
+    The port is ignored. ``"*"`` allows any well-formed host; ``".example.com"`` allows
+    example.com and its subdomains.
+    """
+    found = _HOST.fullmatch(host.lower())
+    if found is None:
+        raise errors.BadRequest("The Host header is malformed.")
+    name = found.group("name").rstrip(".")
+    if "*" in allowed_hosts or name in allowed_hosts:
+        return
+    labels = name.split(".")
+    if any("." + ".".join(labels[index:]) in allowed_hosts for index in range(len(labels))):
+        return
+    raise errors.BadRequest("This server does not serve that host (Host header).")
+
+
+def check_header_values(headerlist: Iterable[tuple[str, str]]) -> None:
+    """Raise ``ValueError`` if a header name or value holds CR, LF or NUL: never send those."""
+    for name, value in headerlist:
+        if "\n" in value or "\r" in value or "\0" in value or "\n" in name or "\r" in name:
+            raise ValueError(f"response header {name!r} contains CR, LF or NUL; not sending it")
