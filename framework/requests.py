@@ -42,11 +42,11 @@ class Request(webob.Request):
     The App sets ``app``, ``route_name`` and ``route_params`` before the view runs.
     """
 
-    # Class-level defaults make WebOb store these as plain attributes (its adhoc
-    # attribute mechanism would otherwise put them in the environ).
     #: Bodies up to this size are buffered in memory rather than in a temporary file.
     request_body_tempfile_limit = 1024 * 1024
 
+    # Class-level defaults make WebOb store these as plain attributes (its adhoc
+    # attribute mechanism would otherwise put them in the environ).
     app: App | None = None
     route_name: str | None = None
     route_params: dict[str, Any] | None = None
@@ -170,8 +170,10 @@ class Request(webob.Request):
         return stream
 
     def __init__(self, environ: WSGIEnvironment, app: App | None = None, **kwargs: Any) -> None:
-        super().__init__(environ, **kwargs)
-        self.__dict__["app"] = app
+        if kwargs or type(environ) is not dict:
+            super().__init__(environ, **kwargs)  # WebOb's checks and legacy arguments
+        # What WebOb's constructor sets for a plain environ, set directly: every request pays it.
+        self.__dict__.update(environ=environ, app=app)
 
     def _set_route(self, route_name: str, route_params: dict[str, Any]) -> None:
         # Straight into the instance: WebOb's attribute hook costs more than a route match.

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import webob
+from webob.response import EmptyResponse
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
     from .requests import Request
 
@@ -61,6 +62,15 @@ class Response(webob.Response):
         response.conditional_response = False
         return response
 
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Send the response; WebOb's ``__call__`` minus its detours when nothing is conditional."""
+        if self.conditional_response:
+            return super().__call__(environ, start_response)
+        start_response(self._status, self._headerlist[:])
+        if environ["REQUEST_METHOD"] == "HEAD":
+            return EmptyResponse(self._app_iter)  # no body, but the app_iter is still closed
+        return self._app_iter
+
     def _abs_headerlist(self, environ: WSGIEnvironment) -> list[tuple[str, str]]:
         # WebOb rewrites a relative Location into an absolute URL built from the Host
         # header, which the client controls. RFC 9110 allows relative Locations: send as is.
@@ -83,6 +93,8 @@ def to_response(result: HandlerResult, handler_name: str = "the handler") -> web
 
     Anything else is a programming error, reported with ``handler_name``.
     """
+    if type(result) is str:  # the most common return value, tested first
+        return Response.from_bytes(result.encode("utf-8"))
     if isinstance(result, Response):
         return result
     if isinstance(result, webob.Response):

@@ -126,3 +126,17 @@ def test_returned_redirect_keeps_a_relative_location_despite_host(make_response:
     response = client.get("/result", headers={"Host": "evil.example"}, status=303)
 
     assert response.headers["Location"] == "/done?x=1"
+
+
+def test_conditional_response_answers_304_to_a_matching_etag() -> None:
+    returned = Response(body=b"cached", conditional_response=True)
+    returned.etag = "v1"
+    client = TestClient(app_returning(returned))
+
+    fresh = client.get("/result")
+    cached = client.get("/result", headers={"If-None-Match": '"v1"'}, status=304)
+
+    assert fresh.body == b"cached"
+    assert fresh.headers["ETag"] == '"v1"'
+    assert cached.body == b""
+    assert "Content-Type" not in cached.headers
