@@ -23,11 +23,13 @@ from . import errors
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRead
+    from _typeshed.wsgi import WSGIEnvironment
 
 __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
     "DEFAULT_MAX_FORM_FIELDS",
     "UploadedFile",
+    "declared_length",
     "parse_multipart",
     "parse_query",
     "parse_urlencoded",
@@ -104,6 +106,16 @@ def _split_fields(
         raise too_many(f"The {what} has more than {max_fields} fields.") from None
 
 
+def declared_length(environ: WSGIEnvironment) -> int | None:
+    """The ``CONTENT_LENGTH`` of a request, None if absent; 400 unless it is ASCII digits."""
+    value = environ.get("CONTENT_LENGTH")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()):
+        raise errors.BadRequest("The Content-Length is not a number.")
+    return int(value)
+
+
 def read_body(
     stream: SupportsRead[bytes], content_length: int | None, limit: int, memory_size: int
 ) -> tuple[IO[bytes], int]:
@@ -119,36 +131,48 @@ def read_body(
             raise errors.BadRequest("The Content-Length is negative.")
         if content_length > limit:
             raise errors.PayloadTooLarge(f"The body is larger than {limit} bytes.")
+        if content_length <= memory_size:
+            # One read: a file-like read(n) returns fewer than n bytes only at the end.
+            data = _read(stream, content_length)
+            if len(data) < content_length:
+                raise _cut_off(len(data), content_length)
+            return io.BytesIO(data), content_length
         remaining = content_length
     else:
         remaining = limit + 1
-    buffer: IO[bytes]
-    if content_length is not None and content_length <= memory_size:
-        buffer = io.BytesIO()
-    else:  # returned to the caller, which replaces wsgi.input with it: no `with` here
-        buffer = tempfile.SpooledTemporaryFile(max_size=memory_size)  # noqa: SIM115
+    # Returned to the caller, which replaces wsgi.input with it: no `with` here.
+    buffer = tempfile.SpooledTemporaryFile(max_size=memory_size)  # noqa: SIM115
     received = 0
-    while remaining > 0:
-        try:
-            chunk = stream.read(min(remaining, _READ_SIZE))
-        except (OSError, ValueError):  # webob's DisconnectionError is an OSError
-            buffer.close()
-            raise errors.BadRequest("The body could not be read (the client went away).") from None
-        if not chunk:
-            break
-        buffer.write(chunk)
-        received += len(chunk)
-        remaining -= len(chunk)
-    if content_length is None and received > limit:
+    try:
+        while remaining > 0:
+            chunk = _read(stream, min(remaining, _READ_SIZE))
+            if not chunk:
+                break
+            buffer.write(chunk)
+            received += len(chunk)
+            remaining -= len(chunk)
+        if content_length is None and received > limit:
+            raise errors.PayloadTooLarge(f"The body is larger than {limit} bytes.")
+        if content_length is not None and received < content_length:
+            raise _cut_off(received, content_length)
+    except errors.HTTPError:
         buffer.close()
-        raise errors.PayloadTooLarge(f"The body is larger than {limit} bytes.")
-    if content_length is not None and received < content_length:
-        buffer.close()
-        raise errors.BadRequest(
-            f"The body ended after {received} of {content_length} bytes (the client went away)."
-        )
+        raise
     buffer.seek(0)
     return buffer, received
+
+
+def _read(stream: SupportsRead[bytes], size: int) -> bytes:
+    try:
+        return stream.read(size)
+    except (OSError, ValueError):  # webob's DisconnectionError is an OSError
+        raise errors.BadRequest("The body could not be read (the client went away).") from None
+
+
+def _cut_off(received: int, expected: int) -> errors.HTTPError:
+    return errors.BadRequest(
+        f"The body ended after {received} of {expected} bytes (the client went away)."
+    )
 
 
 def parse_multipart(

@@ -19,6 +19,7 @@ from .forms import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_FORM_FIELDS,
     UploadedFile,
+    declared_length,
     parse_multipart,
     parse_query,
     parse_urlencoded,
@@ -46,7 +47,8 @@ class Request(webob.Request):
     request_body_tempfile_limit = 1024 * 1024
 
     # Class-level defaults make WebOb store these as plain attributes (its adhoc
-    # attribute mechanism would otherwise put them in the environ).
+    # attribute mechanism would otherwise put them in the environ). The per-request
+    # caches below are written through __dict__: WebOb's __setattr__ hook costs more.
     app: App | None = None
     route_name: str | None = None
     route_params: dict[str, Any] | None = None
@@ -54,6 +56,7 @@ class Request(webob.Request):
     _query: tuple[str, GetDict] | None = None
     _form: tuple[object, MultiDict[str, Any] | NoVars] | None = None
     _open_files: list[IO[bytes]] | None = None
+    _body: tuple[object, bytes] | None = None  # (the wsgi.input it was read from, the bytes)
 
     @property
     def session(self) -> Session:
@@ -62,7 +65,7 @@ class Request(webob.Request):
         if session is None:
             if self.app is None:
                 raise RuntimeError("this request is not being handled by an App")
-            session = self._session = self.app.sessions.load(self)
+            session = self.__dict__["_session"] = self.app.sessions.load(self)
         return session
 
     @property
@@ -92,7 +95,7 @@ class Request(webob.Request):
         if cached is not None and cached[0] == query_string:
             return cached[1]
         fields = GetDict(parse_query(query_string, self.max_form_fields), self.environ)
-        self._query = (query_string, fields)
+        self.__dict__["_query"] = (query_string, fields)
         return fields
 
     @property
@@ -125,47 +128,55 @@ class Request(webob.Request):
             form = MultiDict(parse_urlencoded(self.body, self.max_form_fields))
         else:
             form = NoVars(f"Not an HTML form submission (Content-Type: {content_type})")
-        self._form = (self.body_file_raw, form)
+        self.__dict__["_form"] = (self.body_file_raw, form)
         return form
 
     def _keep_open(self, file: IO[bytes]) -> None:
         """Remember a file this request opened, for `close_files`."""
-        if self._open_files is None:
-            self._open_files = []
-        self._open_files.append(file)
+        open_files = self._open_files
+        if open_files is None:
+            open_files = self.__dict__["_open_files"] = []
+        open_files.append(file)
 
     def close_files(self) -> None:
         """Close the buffered body and the uploaded files; the App calls it once the response
         is built, so save uploads during the request."""
         for file in self._open_files or ():
             file.close()
-        self._open_files = None
+        self.__dict__["_open_files"] = None
 
     def _get_body(self) -> bytes:
         """The body as bytes, read at most to ``max_body_size`` (413 beyond, 400 if cut off)."""
-        self._buffered_body()
-        body: bytes = webob.Request.body.fget(self)  # type: ignore[attr-defined]
+        cached = self._body
+        if cached is not None and cached[0] is self.environ.get("wsgi.input"):
+            return cached[1]
+        stream = self._buffered_body()
+        body = stream.read()
+        stream.seek(0)
+        self.__dict__["_body"] = (stream, body)
         return body
 
     body = property(_get_body, webob.Request.body.fset, webob.Request.body.fdel)  # type: ignore[attr-defined]
 
     def _buffered_body(self) -> IO[bytes]:
         """Read the body once into a seekable file that replaces ``wsgi.input``; return it."""
-        length = self.content_length
+        environ = self.environ
+        length = declared_length(environ)
         limit = self.max_body_size
         if length is not None and length > limit:
             raise errors.PayloadTooLarge(f"The body is larger than {limit} bytes.")
-        if not self.is_body_seekable:
-            if not self.is_body_readable:
+        if not environ.get("webob.is_body_seekable"):
+            if not length and not self.is_body_readable:
                 return io.BytesIO()
             stream, length = read_body(
-                self.body_file_raw, length, limit, self.request_body_tempfile_limit
+                environ["wsgi.input"], length, limit, self.request_body_tempfile_limit
             )
-            self.environ["wsgi.input"] = stream
-            self.environ["CONTENT_LENGTH"] = str(length)
-            self.is_body_seekable = True
-            self._keep_open(stream)
-        stream = cast("IO[bytes]", self.body_file_raw)
+            environ["wsgi.input"] = stream
+            environ["CONTENT_LENGTH"] = str(length)
+            environ["webob.is_body_seekable"] = True
+            if not isinstance(stream, io.BytesIO):  # a temporary file: close it after the response
+                self._keep_open(stream)
+        stream = cast("IO[bytes]", environ["wsgi.input"])
         stream.seek(0)
         return stream
 

@@ -315,6 +315,16 @@ def test_a_negative_content_length_is_400() -> None:
     assert status == 400
 
 
+@pytest.mark.parametrize("content_length", ["abc", "1e3", "١"])
+def test_a_content_length_that_is_not_digits_is_400(content_length: str) -> None:
+    status, body = call(
+        form_app(), body=RecordingInput(b"a=1"), content_length=content_length, validate=False
+    )
+
+    assert status == 400
+    assert b"Content-Length is not a number" in body
+
+
 @pytest.mark.parametrize(
     "body",
     [b'{"a": ', b"[" * 1000 + b"]" * 1000, b"\xff\xfe", b"", b"NaN-ish"],
