@@ -176,7 +176,7 @@ class App:
                 result = view.dispatch(request, **match.params)
                 if isinstance(result, webob.exc.WSGIHTTPException):
                     raise result  # a returned error is rendered like a raised one
-                response = to_response(result, match.route.view.__name__)
+                response = to_response(result, view)
             except webob.exc.WSGIHTTPException as error:
                 response = self.error_response(request, error)
             self._finish(request, response)  # may still fail: a header with CR/LF is a 500

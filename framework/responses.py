@@ -83,7 +83,7 @@ def json_response(value: Any, status: int = 200) -> Response:
     return Response.from_bytes(body, status=status, content_type="application/json")
 
 
-def to_response(result: HandlerResult, handler_name: str = "the handler") -> webob.Response:
+def to_response(result: HandlerResult, source: object = "the handler") -> webob.Response:
     """Turn a handler's return value into a response.
 
     - a ``Response`` is returned unchanged, another ``webob.Response`` re-wrapped as one;
@@ -91,7 +91,8 @@ def to_response(result: HandlerResult, handler_name: str = "the handler") -> web
     - ``bytes`` becomes a 200 ``application/octet-stream`` body;
     - ``dict`` or ``list`` becomes a 200 ``application/json`` body.
 
-    Anything else is a programming error, reported with ``handler_name``.
+    Anything else is a programming error, reported with ``source``: a name, or the view
+    (named by its class).
     """
     if type(result) is str:  # the most common return value, tested first
         return Response.from_bytes(result.encode("utf-8"))
@@ -111,9 +112,9 @@ def to_response(result: HandlerResult, handler_name: str = "the handler") -> web
         return Response.from_bytes(result, content_type="application/octet-stream")
     if isinstance(result, (dict, list)):
         return json_response(result)
+    name = source if isinstance(source, str) else type(source).__name__
     raise TypeError(
-        f"{handler_name} returned {type(result).__name__}; "
-        "expected a Response, str, bytes, dict or list"
+        f"{name} returned {type(result).__name__}; expected a Response, str, bytes, dict or list"
     )
 
 

@@ -61,7 +61,7 @@ class View:
 
         405 comes before the CSRF check: a method with no handler has nothing to protect.
         """
-        method = request.method
+        method = request.environ["REQUEST_METHOD"]
         handler_name = self._handler_names.get(method)
         if handler_name is None:
             raise errors.MethodNotAllowed(

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from framework import App, RedirectError, Request, Response, View, errors, redirect
+from framework.security import check_header_values
 from framework.testing import TestClient
 from views import app as demo_app
 
@@ -491,3 +492,21 @@ def test_random_requests_to_the_demo_site_never_get_a_5xx(
     assert re.fullmatch(r"[1-4][0-9]{2} .+", captured["status"]), captured["status"]
     assert all("\r" not in value and "\n" not in value for _, value in captured["headers"])
     assert caplog.records == []
+
+
+@pytest.mark.parametrize("value", ["a\rb", "a\nb", "a\0b"])
+def test_each_of_cr_lf_and_nul_alone_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="contains CR, LF or NUL"):
+        check_header_values([("Content-Type", "text/html"), ("X-Test", value)])
+
+
+def test_a_non_ascii_header_value_is_sent() -> None:
+    response = TestClient(header_app()).get("/header?value=caf%C3%A9")
+
+    assert response.status_int == 200
+    assert response.headers["X-Echo"] == "caf\u00e9"
+
+
+def test_a_tab_passes_the_cr_lf_check() -> None:
+    # RFC 9110 allows HTAB in field values; str.isprintable() does not, hence the fallback.
+    assert check_header_values([("X-Test", "tab\tseparated")]) is None
