@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 import parse
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from framework.routing import (
@@ -56,7 +58,11 @@ def test_static_route_matches_exact_path_only() -> None:
 def test_match_returns_the_route_and_converted_params() -> None:
     router = Router()
     route = router.add("/users/{id:d}", V, name="user")
-    assert router.match("/users/42") == Match(route, {"id": 42})
+    match = router.match("/users/42")
+    assert match == Match(route, {"id": 42})
+    assert match is not None and match.route is route and match.params == {"id": 42}
+    with pytest.raises(AttributeError):
+        match.route = route  # type: ignore[misc]
     assert route == Route(
         pattern="/users/{id:d}",
         view=V,
@@ -205,6 +211,114 @@ def test_untyped_fields_do_not_backtrack_across_slashes() -> None:
     router = make_router("/a/{x}/{y}/{z}/end")
     assert router.match("/a/" + "/" * 8000) is None
     assert router.match("/a" + "/x" * 4000) is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path"),
+    [
+        ("/f/{a}.{b}/x", "/f/" + "." * 8000 + "/y"),
+        ("/{a}.{b}.{c}", "/" + "." * 8000 + "/y"),
+        ("/{a}.{b}.{c}", "/" + "a." * 4000 + "/y"),
+        ("/f/{p:path}.{ext}", "/f/" + "." * 8000 + "/y"),
+        ("/f/{p:path}.{a}.{b}", "/f/" + "./" * 4000 + "y"),
+        ("/f/{a:slug}-{b:slug}-{c:slug}", "/f/" + "-" * 8000 + "!"),
+        ("/f/{a:d}0{b:d}0{c:d}", "/f/" + "0" * 8000 + "!"),
+        ("/f/{a}-{b:slug}-{c:d}", "/f/" + "-1" * 4000 + "!"),
+    ],
+)
+def test_fields_sharing_a_segment_do_not_backtrack(pattern: str, path: str) -> None:
+    # Trying every split of these would take seconds to hours; a hang here is the failure.
+    assert make_router(pattern).match(path) is None
+
+
+def test_no_combination_of_built_in_types_backtracks() -> None:
+    # Three fields of built-in types in one segment, on 8,000 characters of separators and type
+    # characters: a pattern that backtracks over them makes this hang.
+    types = ["", ":slug", ":d", ":path", ":uuid"]
+    for (a, b, c), (first, second) in itertools.product(
+        itertools.product(types, repeat=3), itertools.product([".", "-", "0"], repeat=2)
+    ):
+        try:
+            router = make_router(f"/f/{{a{a}}}{first}{{b{b}}}{second}{{c{c}}}/x")
+        except RouteError:  # two path fields
+            continue
+        for unit in {first, second, first + "a", second + "0", first + second + "/"}:
+            for end in ("/y", "!/x"):
+                router.match("/f/" + unit * (8000 // len(unit)) + end)
+
+
+def test_a_field_ends_at_the_first_separator_when_more_could_follow() -> None:
+    router = make_router(
+        "/{name}.{ext}",
+        "/p/{p:path}.{ext}",
+        "/s/{a:slug}-{b:slug}",
+        "/t/{a}.{b}.{c}",
+        "/n/{a:d}0{b:d}.txt",
+    )
+    assert matched(router, "/archive.tar.gz") == (
+        "/{name}.{ext}",
+        {"name": "archive", "ext": "tar.gz"},
+    )
+    assert matched(router, "/p/a.b/c.tar.gz") == (
+        "/p/{p:path}.{ext}",
+        {"p": "a.b/c", "ext": "tar.gz"},
+    )
+    assert matched(router, "/s/a-b-c") == ("/s/{a:slug}-{b:slug}", {"a": "a", "b": "b-c"})
+    assert matched(router, "/t/w.x.y.z") == ("/t/{a}.{b}.{c}", {"a": "w", "b": "x", "c": "y.z"})
+    assert matched(router, "/n/1000.txt") == ("/n/{a:d}0{b:d}.txt", {"a": 1, "b": 0})
+    assert router.match("/.tar.gz") is None  # the name would be empty
+    assert router.match("/p/a/.gz") is None  # so would the path's last segment
+
+
+def test_a_field_keeps_its_type_when_only_one_split_can_match() -> None:
+    key = uuid.UUID("12345678-9abc-def0-1234-56789abcdef0")
+    router = make_router(
+        "/{name}.html",
+        "/posts/{title:slug}-{id:d}",
+        "/k/{title}-{key:uuid}",
+        "/src/{file:path}.{ext:slug}",
+        "/v/{version}.{patch:d}",
+        "/t/{a}.{b:d}.txt",
+        "/n/{a:d}0.txt",
+    )
+    assert matched(router, "/a.b.html") == ("/{name}.html", {"name": "a.b"})
+    assert matched(router, "/posts/my-first-post-42") == (
+        "/posts/{title:slug}-{id:d}",
+        {"title": "my-first-post", "id": 42},
+    )
+    assert matched(router, f"/k/a-b-{key}") == (
+        "/k/{title}-{key:uuid}",
+        {"title": "a-b", "key": key},
+    )
+    assert matched(router, "/src/a.b/c.d.py") == (
+        "/src/{file:path}.{ext:slug}",
+        {"file": "a.b/c.d", "ext": "py"},
+    )
+    assert matched(router, "/v/1.2.3") == ("/v/{version}.{patch:d}", {"version": "1.2", "patch": 3})
+    assert matched(router, "/n/1000.txt") == ("/n/{a:d}0.txt", {"a": 100})
+    assert matched(router, "/t/a.b.1.txt") == ("/t/{a}.{b:d}.txt", {"a": "a.b", "b": 1})
+
+
+def test_narrowing_keeps_type_names_and_duplicate_detection() -> None:
+    router = make_router("/u/{a}.{b}", "/u/{a}.{b:d}", "/n/{a:d}0{b}")
+    assert router.route_named("/u/{a}.{b}").fields == {"a": "str", "b": "str"}
+    assert matched(router, "/u/x.y.1") == ("/u/{a}.{b}", {"a": "x", "b": "y.1"})
+    reverse = make_router("/u/{a}.{b:d}", "/u/{a}.{b}")
+    assert matched(reverse, "/u/x.y.1") == ("/u/{a}.{b:d}", {"a": "x.y", "b": 1})
+    with pytest.raises(RouteError, match=r"same paths as route '/u/\{a\}\.\{b\}'"):
+        router.add("/u/{x:str}.{y}", V, name="second")
+    with pytest.raises(RouteError, match=r"same paths as route '/n/\{a:d\}0\{b\}'"):
+        router.add("/n/{x:int}0{y}", V, name="second")
+
+
+def test_custom_types_are_not_narrowed() -> None:
+    router = Router()
+    router.add_type("segment", "[^/]+", str)
+    router.add("/c/{a:segment}.{b}", V, name="custom")
+    router.add("/s/{a}.{b:segment}", V, name="before custom")
+    assert matched(router, "/c/x.y.z") == ("custom", {"a": "x.y", "b": "z"})
+    assert matched(router, "/s/x.y.z") == ("before custom", {"a": "x", "b": "y.z"})
+    assert router.url_for("custom", a="x.y", b="z") == "/c/x.y.z"
 
 
 def test_match_tries_only_routes_that_share_the_first_segment() -> None:
@@ -446,18 +560,19 @@ def test_url_for_reports_a_failing_format() -> None:
 
 URL_SPECIAL = st.sampled_from(["%", "%41", "%2F", "?", "#", " ", ".", "+", "&", "é", "€", "😀"])
 SEGMENT = (
-    st.lists(st.one_of(URL_SPECIAL, st.characters()), min_size=1)
+    st.lists(st.one_of(URL_SPECIAL, st.characters(codec="utf-8")), min_size=1)
     .map("".join)
     .filter(lambda text: "/" not in text and text not in (".", ".."))
 )
 PATH_VALUE = st.lists(SEGMENT, min_size=1, max_size=4).map("/".join)
+SLUG = st.from_regex(r"[A-Za-z0-9_-]+", fullmatch=True)
 ROUND_TRIP_PARAMS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "/users/{name}": {"name": SEGMENT},
     "/posts/{post:d}/comments/{comment:int}": {
         "post": st.integers(min_value=0),
         "comment": st.integers(min_value=0, max_value=10**30),
     },
-    "/tags/{tag:slug}": {"tag": st.from_regex(r"[A-Za-z0-9_-]+", fullmatch=True)},
+    "/tags/{tag:slug}": {"tag": SLUG},
     "/things/{key:uuid}": {"key": st.uuids()},
     "/files/{file:path}/raw": {"file": PATH_VALUE},
     "/dl/{stem}.{ext:slug}": {"stem": SEGMENT, "ext": st.from_regex(r"[a-z0-9]+", fullmatch=True)},
@@ -465,6 +580,21 @@ ROUND_TRIP_PARAMS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "/colors/{color:hex}": {"color": st.integers(min_value=0)},
     "/{lang}/": {"lang": SEGMENT.filter(lambda text: not text.startswith("~"))},
     "/café/ü": {},
+    # Several fields in a segment: narrowed where a split is ambiguous, else left as they are.
+    "/archive/{stem}.{ext}": {"stem": SEGMENT.filter(lambda text: "." not in text), "ext": SEGMENT},
+    "/pair/{a:slug}-{b:slug}": {"a": SLUG.filter(lambda text: "-" not in text), "b": SLUG},
+    "/raw/{file:path}.{ext}": {
+        "file": PATH_VALUE.filter(lambda text: "." not in text.rsplit("/", 1)[-1]),
+        "ext": SEGMENT,
+    },
+    "/v/{major:d}.{minor:d}.{rest}": {
+        "major": st.integers(min_value=0),
+        "minor": st.integers(min_value=0),
+        "rest": SEGMENT,
+    },
+    "/posts/{title:slug}-{id:d}": {"title": SLUG, "id": st.integers(min_value=0)},
+    "/k/{title}-{key:uuid}": {"title": SEGMENT, "key": st.uuids()},
+    "/src/{file:path}.{ext:slug}": {"file": PATH_VALUE, "ext": SLUG},
 }
 ROUND_TRIP_CASES = st.sampled_from(sorted(ROUND_TRIP_PARAMS)).flatmap(
     lambda pattern: st.tuples(st.just(pattern), st.fixed_dictionaries(ROUND_TRIP_PARAMS[pattern]))
@@ -484,24 +614,21 @@ def test_url_for_round_trips_through_match(case: tuple[str, dict[str, Any]]) -> 
     assert matched(router, unquote(url)) == (pattern, params)
 
 
-@parse.with_pattern(r"[^/]+")
-def _reference_str(string: str) -> str:
-    return string
-
-
-@parse.with_pattern(r"[0-9]+")
-def _reference_int(string: str) -> int:
-    return int(string)
-
-
-@parse.with_pattern(r"[A-Za-z0-9_-]+")
-def _reference_slug(string: str) -> str:
-    return string
-
-
-@parse.with_pattern(r".+")
-def _reference_path(string: str) -> str:
-    return string
+def test_url_for_refuses_values_a_narrowed_field_cannot_hold() -> None:
+    router = make_router("/{a}.{b}", "/p/{p:path}.{ext}", "/s/{a:slug}-{b}", "/n/{a:d}0{b}")
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("/{a}.{b}", {"a": "x.y", "b": "z"}),
+        ("/p/{p:path}.{ext}", {"p": "a/b.c", "ext": "z"}),
+        ("/p/{p:path}.{ext}", {"p": "a/", "ext": "z"}),
+        ("/s/{a:slug}-{b}", {"a": "x-y", "b": "z"}),
+        ("/n/{a:d}0{b}", {"a": 10, "b": "z"}),
+    ]
+    for name, params in cases:
+        with pytest.raises(URLBuildError, match="does not accept"):
+            router.url_for(name, **params)
+    assert router.url_for("/{a}.{b}", a="x", b="y.z") == "/x.y.z"
+    assert router.url_for("/p/{p:path}.{ext}", p="a.b/c", ext="d.e") == "/p/a.b/c.d.e"
+    assert router.url_for("/n/{a:d}0{b}", a=19, b="0") == "/n/1900"
 
 
 def _even(text: str) -> int:
@@ -510,27 +637,72 @@ def _even(text: str) -> int:
     return int(text)
 
 
-@parse.with_pattern(r"[0-9]+")
-def _reference_even(string: str) -> int:
-    return _even(string)
-
-
-REFERENCE_TYPES: dict[str, Any] = {
-    "ref_str": _reference_str,
-    "ref_d": _reference_int,
-    "ref_slug": _reference_slug,
-    "ref_path": _reference_path,
-    "ref_even": _reference_even,
+# The reference router: each route compiled by parse on its own, with types stated again here.
+REFERENCE_TYPES: dict[str, tuple[str, Any]] = {  # type: (regex, conversion)
+    "str": (r"[^/]+", str),
+    "d": (r"[0-9]+", int),
+    "slug": (r"[A-Za-z0-9_-]+", str),
+    "uuid": (
+        r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+        uuid.UUID,
+    ),
+    "path": (r".+", str),
+    "even": (r"[0-9]+", _even),
 }
+REFERENCE_CHARS = {"str": "[^/]", "d": "[0-9]", "slug": "[A-Za-z0-9_-]", "path": "."}
+REFERENCE_FIELD = re.compile(r"\{(\w+)(?::(\w+))?\}")
+
+
+def reference_regex(pattern: str, field: re.Match[str]) -> str:
+    """The regex of one field of ``pattern``, by the rule of routing._narrow_fields.
+
+    A field of a built-in type but uuid, followed by ``stop`` in its segment, cannot contain
+    ``stop`` if a later field in that segment can, unless all those later fields are uuids.
+    """
+    type_name = field[2] or "str"
+    regex, _ = REFERENCE_TYPES[type_name]
+    stop = pattern[field.end() : field.end() + 1]
+    later = [
+        later or "str" for _, later in REFERENCE_FIELD.findall(pattern[field.end() :].split("/")[0])
+    ]
+
+    def may_contain(type_name: str) -> bool:
+        one = REFERENCE_CHARS.get(type_name, "." if type_name == "even" else "[-0-9a-fA-F]")
+        return re.fullmatch(one, stop, re.DOTALL) is not None
+
+    if (
+        type_name in REFERENCE_CHARS
+        and may_contain(type_name)
+        and any(map(may_contain, later))
+        and not all(later_type == "uuid" for later_type in later)
+    ):
+        one = f"(?!{re.escape(stop)})" + (
+            "[^/]" if type_name == "path" else REFERENCE_CHARS[type_name]
+        )
+        regex = f"(?:.*/)?(?:{one})+" if type_name == "path" else f"(?:{one})+"
+    return regex
+
+
+def reference_type(regex: str, convert: Callable[[str], Any]) -> Any:
+    """A parse extra type (parse reads its regex from ``.pattern``)."""
+
+    @parse.with_pattern(regex)
+    def reference(string: str) -> Any:
+        return convert(string)
+
+    return reference
 
 
 def reference_match(routes: list[Route], path: str) -> Match | None:
     """Try every route one by one, static ones first, with parse's own Parser.parse."""
     for route in sorted(routes, key=lambda route: not route.is_static):
-        text = re.sub(r"\{(\w+)(?::(\w+))?\}", r"{\1:ref_\2}", route.pattern).replace(
-            ":ref_}", ":ref_str}"
-        )
-        parser = parse.compile(text, extra_types=REFERENCE_TYPES, case_sensitive=True)
+        text, types, done = "", {}, 0
+        for index, field in enumerate(REFERENCE_FIELD.finditer(route.pattern)):
+            convert = REFERENCE_TYPES[field[2] or "str"][1]
+            types[f"ref{index}"] = reference_type(reference_regex(route.pattern, field), convert)
+            text += route.pattern[done : field.start()] + f"{{{field[1]}:ref{index}}}"
+            done = field.end()
+        parser = parse.compile(text + route.pattern[done:], extra_types=types, case_sensitive=True)
         try:
             result = parser.parse(path)
         except ValueError:
@@ -540,10 +712,25 @@ def reference_match(routes: list[Route], path: str) -> Match | None:
     return None
 
 
-FIELD_SEGMENTS = ["{%s}", "{%s:d}", "{%s:slug}", "{%s:even}", "x{%s}", "{%s}.txt", "{%s:path}"]
-PATTERN_SEGMENTS = st.sampled_from(["a", "b", *FIELD_SEGMENTS])
-PATH_SEGMENTS = st.sampled_from(["a", "b", "x", "8", "7", "-1", "xa", "7.txt", "a.txt", ""])
-FIELD_VALUES = st.sampled_from(["a", "x", "8", "7", "-1", "a.txt", "", "a/8", "7/x/"])
+# Segments of generated patterns; each @ becomes a field name.
+SIMPLE_SEGMENTS = ["a", "b", "{@}", "{@:d}", "{@:slug}", "{@:even}", "x{@}", "{@}.txt", "{@:path}"]
+MULTI_FIELD_SEGMENTS = ["{@}.{@}", "{@}.{@}.{@}", "{@:slug}-{@:d}", "{@:slug}-{@:slug}"]
+MULTI_FIELD_SEGMENTS += ["{@}-{@:uuid}", "{@:path}.{@}", "{@:path}.{@:slug}", "{@:d}.{@}"]
+MULTI_FIELD_SEGMENTS += ["{@:even}.{@}", "{@}.{@:even}"]
+PATTERN_SEGMENTS = st.sampled_from(SIMPLE_SEGMENTS + MULTI_FIELD_SEGMENTS)
+KEY = "12345678-1234-1234-1234-123456789abc"
+PATH_SEGMENTS = st.sampled_from(
+    ["a", "b", "x", "8", "7", "-1", "xa", "7.txt", "a.txt", "", "a.b", "a.b.c", "a-8", f"a-{KEY}"]
+)
+FIELD_VALUES = st.sampled_from(
+    ["a", "x", "8", "7", "-1", "a.txt", "", "a/8", "7/x/", "a.b", "a-b", "8-7", "a.8", KEY]
+)
+
+
+def generated_pattern(segments: list[str]) -> str:
+    """Join generated segments into a pattern, naming the fields f0, f1... in order."""
+    names = (f"f{index}" for index in itertools.count())
+    return "/" + re.sub("@", lambda _: next(names), "/".join(segments))
 
 
 @settings(max_examples=300, deadline=None)
@@ -559,12 +746,8 @@ def test_index_agrees_with_trying_every_route_in_order(
     router.add_type("even", "[0-9]+", _even)
     registered = []
     for index, segments in enumerate(tables):
-        pattern = "/" + "/".join(
-            segment % f"f{position}" if "%s" in segment else segment
-            for position, segment in enumerate(segments)
-        )
         try:
-            registered.append(router.add(pattern, V, name=f"route{index}"))
+            registered.append(router.add(generated_pattern(segments), V, name=f"route{index}"))
         except RouteError as error:
             assert "same paths" in str(error) or "one path field" in str(error)
     assert router.routes == sorted(registered, key=lambda route: not route.is_static)
@@ -573,3 +756,32 @@ def test_index_agrees_with_trying_every_route_in_order(
         paths.append(re.sub(r"\{[^}]*\}", lambda _: data.draw(FIELD_VALUES), route.pattern[1:]))
     for path in paths:
         assert router.match("/" + path) == reference_match(registered, "/" + path)
+
+
+VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "str": st.text("a.-0/é", min_size=1, max_size=6),
+    "d": st.integers(min_value=0, max_value=10**6),
+    "slug": st.text("a_0-.", min_size=1, max_size=6),
+    "uuid": st.uuids(),
+    "path": st.text("a.-0/", min_size=1, max_size=8),
+    "even": st.integers(min_value=0, max_value=10**6).map(lambda number: 2 * number),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(segments=st.lists(PATTERN_SEGMENTS, min_size=1, max_size=3), data=st.data())
+def test_url_for_refuses_or_builds_a_url_that_routes_back(
+    segments: list[str], data: st.DataObject
+) -> None:
+    router = Router()
+    router.add_type("even", "[0-9]+", _even)
+    try:
+        route = router.add(generated_pattern(segments), V, name="route")
+    except RouteError:
+        assume(False)  # two path fields
+    params = {name: data.draw(VALUES[type_name]) for name, type_name in route.fields.items()}
+    try:
+        url = router.url_for("route", **params)
+    except URLBuildError:
+        return
+    assert matched(router, unquote(url)) == ("route", params)
