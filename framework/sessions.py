@@ -114,7 +114,11 @@ class SessionCookies:
     ) -> None:
         if secret_key is None:
             secret_key = os.environ.get(SECRET_KEY_VARIABLE) or None
-        self._keys_newest_first = _key_list(secret_key) if secret_key is not None else None
+        # The random key is made now, so that threads racing to the first session all use it.
+        self._random_key = secret_key is None
+        self._keys_newest_first = (
+            [secrets.token_bytes(32)] if secret_key is None else _key_list(secret_key)
+        )
         self.max_age = int(max_age.total_seconds()) if isinstance(max_age, timedelta) else max_age
         self.secure = secure
         self.cookie_name = cookie_name
@@ -125,17 +129,15 @@ class SessionCookies:
         """The itsdangerous serializer, made on first use (so an App that never uses sessions
         never needs a key)."""
         if self._serializer is None:
-            keys = self._keys_newest_first
-            if keys is None:
+            if self._random_key:
                 logger.warning(
                     "No secret key: App(secret_key=...) and %s are unset. Using a random key, "
                     "so sessions will not survive a restart or be shared between workers.",
                     SECRET_KEY_VARIABLE,
                 )
-                keys = [secrets.token_bytes(32)]
             # itsdangerous signs with the LAST key of its list and tries them all to verify.
             self._serializer = itsdangerous.URLSafeTimedSerializer(
-                list(reversed(keys)), salt="framework.session"
+                list(reversed(self._keys_newest_first)), salt="framework.session"
             )
         return self._serializer
 
