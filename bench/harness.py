@@ -129,7 +129,7 @@ def describe(exc):
     tb, where = exc.__traceback__, ""
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if not filename.startswith("<frozen"):      # importlib's own frames say nothing
+        if not filename.startswith("<frozen"):  # importlib's own frames say nothing
             where = f" (at {filename}:{tb.tb_lineno})"
         tb = tb.tb_next
     return f"{type(exc).__name__}: {exc}{where}"
@@ -143,14 +143,15 @@ def null_app(environ, start_response):
 
 # -- timing -------------------------------------------------------------------------------
 
+
 @dataclass
 class Task:
-    key: tuple                  # e.g. ("flask", "S1") or ("flask", 1000, "last")
+    key: tuple  # e.g. ("flask", "S1") or ("flask", 1000, "last")
     app: Callable
     req: Req
-    status: int                 # the status every timed answer must keep
-    n: int = 0                  # calls per batch
-    samples: list = field(default_factory=list)   # ns per call, one per round
+    status: int  # the status every timed answer must keep
+    n: int = 0  # calls per batch
+    samples: list = field(default_factory=list)  # ns per call, one per round
     error: str | None = None
 
 
@@ -234,6 +235,7 @@ def run(tasks, rounds, batch_ms, warmup_ms, progress=None):
 
 # -- statistics ---------------------------------------------------------------------------
 
+
 def summarize(samples_ns):
     """Per-call samples in ns -> microsecond statistics (and every sample, in timing order)."""
     ordered = sorted(samples_ns)
@@ -259,6 +261,7 @@ def paired_ratio(samples, reference):
 
 # -- output -------------------------------------------------------------------------------
 
+
 def table(headers, rows):
     """A GitHub-markdown table, columns padded to line up in a terminal."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
@@ -266,8 +269,10 @@ def table(headers, rows):
     def line(cells):
         return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
-    return "\n".join([line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-                     + [line(row) for row in rows])
+    return "\n".join(
+        [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+        + [line(row) for row in rows]
+    )
 
 
 _PACKAGES = ("falcon", "bottle", "flask", "werkzeug", "webob", "parse", "jinja2", "markupsafe")
@@ -283,8 +288,9 @@ def machine_facts():
     cpu = None
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
-                       None)
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), None
+            )
     except OSError:
         pass
     return {

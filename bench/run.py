@@ -28,8 +28,14 @@ from bench.harness import Req, Task
 
 # -- what a correct answer is -------------------------------------------------------------
 
-JSON_PAYLOAD = {"id": 42, "name": "widget", "tags": ["a", "b", "c"], "price": 9.99,
-                "active": True, "owner": {"id": 7, "name": "Ann"}}
+JSON_PAYLOAD = {
+    "id": 42,
+    "name": "widget",
+    "tags": ["a", "b", "c"],
+    "price": 9.99,
+    "active": True,
+    "owner": {"id": 7, "name": "Ann"},
+}
 
 
 def squeeze(text):
@@ -44,6 +50,7 @@ def body_is(expected):
     def check(reply):
         if reply.body != expected:
             return f"body {reply.body[:80]!r}, expected {expected!r}"
+
     return check
 
 
@@ -75,10 +82,10 @@ def json_echo(reply):
 class Scenario:
     key: str
     name: str
-    req: Req                    # the request that is timed
+    req: Req  # the request that is timed
     status: int
     check: Callable = anything  # Reply -> None, or what is wrong with it
-    extra: tuple = ()           # more (Req, status, check) answers that must be right
+    extra: tuple = ()  # more (Req, status, check) answers that must be right
 
     def probes(self):
         return [(self.req, self.status, self.check), *self.extra]
@@ -86,17 +93,41 @@ class Scenario:
 
 SCENARIOS = [
     Scenario("S1", "static", Req("GET", "/hello"), 200, body_is(HELLO.encode())),
-    Scenario("S2", "param", Req("GET", "/users/42/posts/hello-world"), 200,
-             body_is(b"user 42 post hello-world"),
-             extra=((Req("GET", "/users/007/posts/x"), 200, body_is(b"user 7 post x")),
-                    (Req("GET", "/users/abc/posts/x"), 404, anything))),
+    Scenario(
+        "S2",
+        "param",
+        Req("GET", "/users/42/posts/hello-world"),
+        200,
+        body_is(b"user 42 post hello-world"),
+        extra=(
+            (Req("GET", "/users/007/posts/x"), 200, body_is(b"user 7 post x")),
+            (Req("GET", "/users/abc/posts/x"), 404, anything),
+        ),
+    ),
     Scenario("S3", "template", Req("GET", "/items"), 200, items_page),
-    Scenario("S4", "json", Req("POST", "/echo", body=json.dumps(JSON_PAYLOAD).encode(),
-                               content_type="application/json"), 200, json_echo),
+    Scenario(
+        "S4",
+        "json",
+        Req(
+            "POST", "/echo", body=json.dumps(JSON_PAYLOAD).encode(), content_type="application/json"
+        ),
+        200,
+        json_echo,
+    ),
     Scenario("S5", "notfound", Req("GET", "/nope/nothing"), 404),
-    Scenario("S6", "form", Req("POST", "/form", query="q=x", body=b"a=1&b=two",
-                               content_type="application/x-www-form-urlencoded"), 200,
-             body_is(b"1 two x")),
+    Scenario(
+        "S6",
+        "form",
+        Req(
+            "POST",
+            "/form",
+            query="q=x",
+            body=b"a=1&b=two",
+            content_type="application/x-www-form-urlencoded",
+        ),
+        200,
+        body_is(b"1 two x"),
+    ),
 ]
 
 # Route scaling: make_app(N) registers /r{i}/{id:d} for i < N, each answering "r{i} {id}".
@@ -128,13 +159,14 @@ def wrong_answer(app, probes):
 
 # -- building the work --------------------------------------------------------------------
 
+
 class Plan:
     """The validated tasks to time, and what happened to everything else."""
 
     def __init__(self):
         self.tasks, self.scaling_tasks = [], []
-        self.status = {}        # (contender, scenario key) or (contender, N) -> "ok" / reason
-        self.pep3333 = {}       # (contender, scenario key) -> wsgiref.validate complaint
+        self.status = {}  # (contender, scenario key) or (contender, N) -> "ok" / reason
+        self.pep3333 = {}  # (contender, scenario key) -> wsgiref.validate complaint
 
     def add_scenarios(self, name, scenarios):
         try:
@@ -173,6 +205,7 @@ class Plan:
 
 # -- reporting ----------------------------------------------------------------------------
 
+
 def cell(plan, name, key, value, fmt):
     """A table cell: the formatted value, or SKIP / FAIL (details under the tables)."""
     state = plan.status.get((name, key), "-")
@@ -192,11 +225,18 @@ def report_scenarios(plan, contenders, scenarios, results):
                 r["ratio_to_raw"] = harness.paired_ratio(r["samples_us"], raw["samples_us"])
         label = f"{s.key} {s.name}"
         found = {name: results.get((name, s.key), {}) for name in contenders}
-        ratio_rows.append([label] + [cell(plan, name, s.key, r.get("ratio_to_raw"), "{:.2f}")
-                                     for name, r in found.items()])
-        us_rows.append([label] + [cell(plan, name, s.key, r.get("median_us"), "{:.2f}")
-                                  for name, r in found.items()]
-                       + [f"{results[('(harness)', s.key)]['median_us']:.2f}"])
+        ratio_rows.append(
+            [label]
+            + [
+                cell(plan, name, s.key, r.get("ratio_to_raw"), "{:.2f}")
+                for name, r in found.items()
+            ]
+        )
+        us_rows.append(
+            [label]
+            + [cell(plan, name, s.key, r.get("median_us"), "{:.2f}") for name, r in found.items()]
+            + [f"{results[('(harness)', s.key)]['median_us']:.2f}"]
+        )
     print("\nTime per request / raw's (median over rounds; 1.00 = raw, higher = slower)\n")
     print(harness.table(["scenario", *contenders], ratio_rows))
     print("\nMicroseconds per request (median batch; each includes the (harness) cost)\n")
@@ -214,16 +254,27 @@ def report_scaling(plan, contenders, results):
                 "last_over_first": harness.paired_ratio(last["samples_us"], first["samples_us"]),
                 "miss_over_first": harness.paired_ratio(miss["samples_us"], first["samples_us"]),
             }
-    rows = [[f"N={n} {case}"] + [
-                cell(plan, name, n, results.get((name, n, case), {}).get("median_us"), "{:.2f}")
-                for name in contenders]
-            for n in SIZES for case in CASES]
-    rows += [[f"{what}/first @N={big}"] + [
-                cell(plan, name, big, summary.get(name, {}).get(f"{what}_over_first"), "{:.2f}x")
-                for name in contenders]
-             for what in ("last", "miss")]
-    print("\nRoute scaling: microseconds per request with N routes /r{i}/{id:d}; first = GET "
-          "/r0/7, last = GET /r{N-1}/7, miss = GET /zz/7 (404)\n")
+    rows = [
+        [f"N={n} {case}"]
+        + [
+            cell(plan, name, n, results.get((name, n, case), {}).get("median_us"), "{:.2f}")
+            for name in contenders
+        ]
+        for n in SIZES
+        for case in CASES
+    ]
+    rows += [
+        [f"{what}/first @N={big}"]
+        + [
+            cell(plan, name, big, summary.get(name, {}).get(f"{what}_over_first"), "{:.2f}x")
+            for name in contenders
+        ]
+        for what in ("last", "miss")
+    ]
+    print(
+        "\nRoute scaling: microseconds per request with N routes /r{i}/{id:d}; first = GET "
+        "/r0/7, last = GET /r{N-1}/7, miss = GET /zz/7 (404)\n"
+    )
     print(harness.table(["routes", *contenders], rows))
     return summary
 
@@ -247,6 +298,7 @@ def report_problems(plan):
 
 # -- main ---------------------------------------------------------------------------------
 
+
 def pick(wanted, choices, what):
     """Comma list -> the chosen items of `choices` ({item: set of accepted names})."""
     if not wanted:
@@ -259,16 +311,28 @@ def pick(wanted, choices, what):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--contenders", help=f"comma list of {', '.join(CONTENDERS)} "
-                        "(default: all; raw always runs, it is the yardstick)")
-    parser.add_argument("--scenarios", help="comma list of S1..S6 or their names (static, param, "
-                        "template, json, notfound, form) and/or `scaling` (default: all)")
-    parser.add_argument("--rounds", type=int, help="timed batches per measurement "
-                        "(default 25, or 5 with --quick)")
-    parser.add_argument("--batch-ms", type=float, help="length of one timed batch "
-                        "(default 40, or 15 with --quick); the warm-up lasts 3 batches")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--contenders",
+        help=f"comma list of {', '.join(CONTENDERS)} "
+        "(default: all; raw always runs, it is the yardstick)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        help="comma list of S1..S6 or their names (static, param, "
+        "template, json, notfound, form) and/or `scaling` (default: all)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, help="timed batches per measurement (default 25, or 5 with --quick)"
+    )
+    parser.add_argument(
+        "--batch-ms",
+        type=float,
+        help="length of one timed batch "
+        "(default 40, or 15 with --quick); the warm-up lasts 3 batches",
+    )
     parser.add_argument("--quick", action="store_true", help="few short rounds: a smoke test")
     parser.add_argument("--json", metavar="FILE", help="also write every result to FILE")
     args = parser.parse_args(argv)
@@ -286,11 +350,19 @@ def time_everything(plan, args):
     """Time the scenarios, then the scaling apps; return {task key: statistics}."""
     for title, tasks in (("scenarios", plan.tasks), ("scaling", plan.scaling_tasks)):
         if tasks:
-            harness.run(tasks, args.rounds, args.batch_ms, 3 * args.batch_ms,
-                        progress=functools.partial(show_progress, title))
+            harness.run(
+                tasks,
+                args.rounds,
+                args.batch_ms,
+                3 * args.batch_ms,
+                progress=functools.partial(show_progress, title),
+            )
     plan.record_timing_errors()
-    return {t.key: harness.summarize(t.samples)
-            for t in plan.tasks + plan.scaling_tasks if t.error is None}
+    return {
+        t.key: harness.summarize(t.samples)
+        for t in plan.tasks + plan.scaling_tasks
+        if t.error is None
+    }
 
 
 def main(argv=None):
@@ -298,12 +370,18 @@ def main(argv=None):
     contenders = pick(args.contenders, {c: {c} for c in CONTENDERS}, "contender")
     if "raw" not in contenders:
         contenders.insert(0, "raw")
-    chosen = pick(args.scenarios, {s.key: {s.key, s.name} for s in SCENARIOS}
-                  | {"scaling": {"scaling"}}, "scenario")
+    chosen = pick(
+        args.scenarios,
+        {s.key: {s.key, s.name} for s in SCENARIOS} | {"scaling": {"scaling"}},
+        "scenario",
+    )
     scenarios = [s for s in SCENARIOS if s.key in chosen]
     facts = harness.machine_facts()
-    print(f"python {facts['python']} on {facts['cpu']} ({facts['nproc']} cpus); "
-          f"{args.rounds} rounds of ~{args.batch_ms:g} ms batches", flush=True)
+    print(
+        f"python {facts['python']} on {facts['cpu']} ({facts['nproc']} cpus); "
+        f"{args.rounds} rounds of ~{args.batch_ms:g} ms batches",
+        flush=True,
+    )
     try:
         facts["framework"] = library_file("framework")
     except Unavailable as exc:
@@ -325,20 +403,25 @@ def main(argv=None):
         summary = report_scaling(plan, contenders, results)
     noise = sorted((r["iqr_pct"], " ".join(map(str, key))) for key, r in results.items())
     if noise:
-        print(f"\nNoise (IQR/median of the batches): {noise[len(noise) // 2][0]:.0f}% in the "
-              f"median measurement, {noise[-1][0]:.0f}% at worst ({noise[-1][1]}).  "
-              "Quote ratios, not microseconds.")
+        print(
+            f"\nNoise (IQR/median of the batches): {noise[len(noise) // 2][0]:.0f}% in the "
+            f"median measurement, {noise[-1][0]:.0f}% at worst ({noise[-1][1]}).  "
+            "Quote ratios, not microseconds."
+        )
     report_problems(plan)
     if args.json:
-        harness.write_json(args.json, {
-            "machine": facts,
-            "params": vars(args),
-            "scenarios": {s.key: {"name": s.name, "request": s.req.label} for s in scenarios},
-            "status": {f"{c}/{k}": v for (c, k), v in plan.status.items()},
-            "pep3333": {f"{c}/{k}": v for (c, k), v in plan.pep3333.items()},
-            "results": {"/".join(map(str, key)): r for key, r in results.items()},
-            "scaling_summary": summary,
-        })
+        harness.write_json(
+            args.json,
+            {
+                "machine": facts,
+                "params": vars(args),
+                "scenarios": {s.key: {"name": s.name, "request": s.req.label} for s in scenarios},
+                "status": {f"{c}/{k}": v for (c, k), v in plan.status.items()},
+                "pep3333": {f"{c}/{k}": v for (c, k), v in plan.pep3333.items()},
+                "results": {"/".join(map(str, key)): r for key, r in results.items()},
+                "scaling_summary": summary,
+            },
+        )
         print(f"\nwrote {args.json}")
     return 1 if any(state.startswith("FAIL") for state in plan.status.values()) else 0
 

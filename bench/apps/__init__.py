@@ -30,7 +30,7 @@ def _require(library):
         module = importlib.import_module(library)
     except Exception as exc:
         raise Unavailable("SKIP", f"`import {library}` failed: {describe(exc)}") from None
-    if getattr(module, "__file__", None) is None:   # a bare folder: a namespace package
+    if getattr(module, "__file__", None) is None:  # a bare folder: a namespace package
         raise Unavailable("SKIP", f"`{library}` has no __init__.py yet")
     return module
 
@@ -61,4 +61,3 @@ def scaled_app(name, n_routes):
         return module.make_app(n_routes)
     except Exception as exc:
         raise Unavailable("FAIL", f"make_app({n_routes}) raised {describe(exc)}") from None
-

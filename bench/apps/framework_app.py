@@ -48,8 +48,10 @@ class Form(View):
 def make_app(n_routes):
     scaled = App(templates=TEMPLATE_DIR)
     for i in range(n_routes):
+
         def get(self, request, id, index=i):
             return scaling_text(index, id)
+
         view = type(f"Numbered{i}", (View,), {"get": get})
         scaled.add_route(f"/r{i}/{{id:d}}", view, name=f"r{i}")
     return scaled

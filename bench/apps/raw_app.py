@@ -19,7 +19,7 @@ from .common import (
     scaling_text,
 )
 
-_TEMPLATE = jinja_env().get_template("items.html")   # looked up once: the floor
+_TEMPLATE = jinja_env().get_template("items.html")  # looked up once: the floor
 _POST_RE = re.compile(r"/users/([0-9]+)/posts/([^/]+)\Z")
 
 
@@ -98,4 +98,3 @@ def make_app(n_routes):
         return _not_found(start_response)
 
     return scaled
-

@@ -64,6 +64,7 @@ class App:
         def register(view_class):
             self.routes.append((compile_pattern(pattern), view_class))
             return view_class
+
         return register
 
     def __call__(self, environ, start_response):
@@ -120,7 +121,9 @@ class Form(View):
 def make_app(n_routes):
     scaled = App()
     for i in range(n_routes):
+
         def get(self, request, id, index=i):
             return Response(text=scaling_text(index, id), content_type="text/plain")
+
         scaled.route(f"/r{i}/{{id:d}}")(type(f"Numbered{i}", (View,), {"get": get}))
     return scaled
