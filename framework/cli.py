@@ -1,4 +1,4 @@
-"""The ``framework`` command: ``run`` serves an app.
+"""The ``framework`` command: ``run`` serves an app, ``routes`` lists its routes.
 
 Every command takes the app as ``module:attribute`` (default ``views:app``), imported from the
 working directory. Problems are one line on stderr and exit status 1.
@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .app import App
 from .servers import SERVERS, CommandError, ServerOptions, import_app, run
 
 __all__ = ["import_app", "main"]
@@ -26,6 +27,33 @@ def _run(arguments: argparse.Namespace) -> int:
     )
     run(options, reload=arguments.reload)
     return 0
+
+
+def _routes(arguments: argparse.Namespace) -> int:
+    """Print the route table in the order dispatch tries the routes."""
+    rows = [("PATTERN", "NAME", "VIEW", "METHODS")]
+    rows += [
+        (
+            route.pattern,
+            route.name,
+            f"{route.view.__module__}.{route.view.__qualname__}",
+            ", ".join(route.view.allowed_methods),
+        )
+        for route in _framework_app(arguments.app).router.routes
+    ]
+    pattern_width, name_width, view_width = (
+        max(len(row[column]) for row in rows) for column in range(3)
+    )
+    for pattern, name, view, methods in rows:
+        print(f"{pattern:<{pattern_width}}  {name:<{name_width}}  {view:<{view_width}}  {methods}")
+    return 0
+
+
+def _framework_app(target: str) -> App:
+    app = import_app(target)
+    if not isinstance(app, App):
+        raise CommandError(f"{target} is a WSGI application but not a framework App")
+    return app
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
         help="do not log one line per request",
     )
     run_command.set_defaults(handler=_run)
+
+    routes_command = commands.add_parser("routes", help="list the routes in dispatch order")
+    routes_command.add_argument("app", nargs="?", default="views:app", help=app_help)
+    routes_command.set_defaults(handler=_routes)
 
     return parser
 

@@ -202,6 +202,50 @@ def test_no_access_log_turns_the_lines_off() -> None:
     assert "framework.access" not in stderr
 
 
+def test_routes_prints_the_demo_sites_table_in_dispatch_order() -> None:
+    result = run_command("routes")
+
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        "PATTERN        NAME   VIEW              METHODS",
+        "/              home   views.Index       GET, HEAD, OPTIONS",
+        "/index/        index  views.Index       GET, HEAD, OPTIONS",
+        "/login/        login  views.Login       GET, HEAD, POST, OPTIONS",
+        "/hello/{name}  hello  views.Hello       GET, HEAD, OPTIONS",
+        "/users/{id:d}  user   views.UserDetail  GET, HEAD, OPTIONS",
+    ]
+
+
+def test_routes_lists_static_routes_first_as_dispatch_tries_them(tmp_path: Path) -> None:
+    (tmp_path / "ordered.py").write_text(
+        "from framework import App, View\n"
+        "app = App()\n"
+        "class Page(View):\n"
+        "    def get(self, request, **params):\n"
+        "        return 'page'\n"
+        "app.add_route('/pages/{slug:slug}', Page, name='page')\n"
+        "app.add_route('/pages/new', Page, name='new_page')\n"
+    )
+
+    result = run_command("routes", "ordered:app", cwd=tmp_path)
+
+    assert result.returncode == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == [
+        "PATTERN",
+        "/pages/new",
+        "/pages/{slug:slug}",
+    ]
+
+
+def test_routes_of_a_plain_wsgi_app_is_one_line_and_exit_1() -> None:
+    result = run_command("routes", "wsgiref.simple_server:demo_app")
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "framework: wsgiref.simple_server:demo_app is a WSGI application but not a framework App\n"
+    )
+
+
 def test_python_dash_m_framework_without_a_command_is_a_usage_error() -> None:
     result = run_command()
 
