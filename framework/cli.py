@@ -1,4 +1,4 @@
-"""The ``framework`` command: ``run`` serves an app, ``routes`` lists its routes.
+"""The ``framework`` command: ``run`` serves an app, ``routes`` lists its routes, ``check`` checks.
 
 Every command takes the app as ``module:attribute`` (default ``views:app``), imported from the
 working directory. Problems are one line on stderr and exit status 1.
@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .app import App
+from .checks import check_app
 from .servers import SERVERS, CommandError, ServerOptions, import_app, run
 
 __all__ = ["import_app", "main"]
@@ -49,6 +50,22 @@ def _routes(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _check(arguments: argparse.Namespace) -> int:
+    """Print each problem the checks find; exit status 1 if there is any."""
+    app = _framework_app(arguments.app)
+    problems = check_app(app)
+    for problem in problems:
+        print(problem)
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        print(f"framework check: {arguments.app}: {count} found", file=sys.stderr)
+        return 1
+    routes = len(app.router.routes)
+    templates = len(app.templates.environment.list_templates())
+    print(f"{arguments.app}: no problems found ({routes} routes, {templates} templates checked)")
+    return 0
+
+
 def _framework_app(target: str) -> App:
     app = import_app(target)
     if not isinstance(app, App):
@@ -84,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     routes_command.add_argument("app", nargs="?", default="views:app", help=app_help)
     routes_command.set_defaults(handler=_routes)
 
+    check_command = commands.add_parser(
+        "check", help="find unreachable routes, broken url_for links and missing templates"
+    )
+    check_command.add_argument("app", nargs="?", default="views:app", help=app_help)
+    check_command.set_defaults(handler=_check)
     return parser
 
 
