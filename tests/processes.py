@@ -28,6 +28,13 @@ def framework_command(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "framework", *arguments]
 
 
+def console_script(name: str, module: str, *arguments: str) -> list[str]:
+    """The command ``name`` installed beside this Python, as users run it; else ``-m module``."""
+    if (BIN / name).exists():
+        return [str(BIN / name), *arguments]
+    return [sys.executable, "-m", module, *arguments]
+
+
 def environment() -> dict[str, str]:
     """The environment for a child process, importing this checkout's ``framework`` from any cwd."""
     paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from processes import (
-    BIN,
     ROOT,
+    console_script,
     environment,
     fetch,
     framework_command,
@@ -71,7 +71,7 @@ def exercise_demo_site(url: str) -> None:
 def test_gunicorn_with_two_workers_serves_views_app_unchanged() -> None:
     port = free_port()
     process = start(
-        [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "views:app"],
+        console_script("gunicorn", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "views:app")
     )
     try:
         wait_for_port(port, process)
@@ -86,7 +86,9 @@ def test_gunicorn_with_two_workers_serves_views_app_unchanged() -> None:
 
 def test_waitress_serve_serves_views_app_unchanged() -> None:
     port = free_port()
-    process = start([str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", "views:app"])
+    process = start(
+        console_script("waitress-serve", "waitress", f"--listen=127.0.0.1:{port}", "views:app")
+    )
     try:
         wait_for_port(port, process)
         exercise_demo_site(f"http://127.0.0.1:{port}")
