@@ -138,9 +138,17 @@ def _covers(first: list[_Segment], second: list[_Segment]) -> bool:
         return (
             len(second) >= len(first)
             and all(map(_segment_covers, first[:head], second[:head]))
-            and (len(second) > len(first) or bool(second[head]))
+            and (len(second) > len(first) or _never_empty(second[head]))
         )
     return len(first) == len(second) and all(map(_segment_covers, first, second))
+
+
+def _never_empty(segment: _Segment) -> bool:
+    """Whether a segment always has text: literal text or a built-in field.
+
+    A custom type's regex might match the empty string, which a ``{p:path}`` does not.
+    """
+    return any(isinstance(part, str) or part.type_name in URL_TYPES for part in segment)
 
 
 def _segment_covers(first: _Segment, second: _Segment) -> bool:

@@ -38,6 +38,7 @@ def app_with(*patterns: str, templates: Path | None = None) -> App:
     """An app with one route per pattern, in order, named r0, r1..., with a ``year`` type."""
     app = App(templates=templates) if templates is not None else App()
     app.route_type("year", r"[0-9]{4}", int)
+    app.route_type("optional", r"[a-z]*", str)
     for index, pattern in enumerate(patterns):
         app.add_route(pattern, Page, name=f"r{index}")
     return app
@@ -105,6 +106,7 @@ def test_a_route_an_earlier_one_always_matches_is_reported(earlier: str, later: 
         ("/files/{name}/{rest:path}", "/files/{name}"),  # path needs a non-empty rest
         ("/archive/{y:year}", "/archive/{name}"),
         ("/archive/{y:year}", "/archive/{n:d}"),
+        ("/notes/{rest:path}", "/notes/{maybe:optional}"),  # may be empty; path may not
     ],
 )
 def test_routes_that_stay_reachable_are_not_reported(earlier: str, later: str) -> None:
