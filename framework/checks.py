@@ -61,7 +61,8 @@ def check_app(app: App) -> list[Problem]:
 # routes can shadow or be shadowed, in registration order. Patterns are compared segment by
 # segment (split at their literal "/"); the comparison is conservative: "covers" is only
 # answered True when it is certain, so every report is real, but an overlap it cannot prove
-# (a custom type's language, several routes that together cover one) is not reported.
+# (a custom type's language, several routes that together cover one) is not reported. Like the
+# built-in types, a custom type's converter is assumed to accept whatever its regex matches.
 
 #: For each built-in type, the types whose every value it also matches.
 _INCLUDES: dict[str, frozenset[str]] = {
