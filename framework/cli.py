@@ -1,67 +1,111 @@
-"""The ``framework`` command: ``framework run [APP]`` serves a WSGI app."""
+"""The ``framework`` command: ``run`` serves an app, ``routes`` lists its routes, ``check`` checks.
+
+Every command takes the app as ``module:attribute`` (default ``views:app``), imported from the
+working directory. Problems are one line on stderr and exit status 1.
+"""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib
-import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-from wsgiref.simple_server import make_server
 
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+from .app import App
+from .checks import check_app
+from .servers import SERVERS, CommandError, ServerOptions, import_app, run
 
 __all__ = ["import_app", "main"]
 
 
-class CommandError(Exception):
-    """A problem to report as one line on stderr, with exit status 1."""
+def _run(arguments: argparse.Namespace) -> int:
+    options = ServerOptions(
+        target=arguments.app,
+        server=arguments.server,
+        host=arguments.host,
+        port=arguments.port,
+        threads=arguments.threads,
+        access_log=arguments.access_log,
+    )
+    run(options, reload=arguments.reload)
+    return 0
 
 
-def import_app(target: str) -> WSGIApplication:
-    """Import ``module:attribute`` (default attribute: ``app``) from the working directory."""
-    module_name, _, attribute = target.partition(":")
-    attribute = attribute or "app"
-    # Console scripts do not have the working directory on sys.path; `views:app` lives there.
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise CommandError(f"cannot import {module_name!r}: {error}") from error
-    try:
-        app: WSGIApplication = getattr(module, attribute)
-    except AttributeError:
-        raise CommandError(f"module {module_name!r} has no attribute {attribute!r}") from None
-    if not callable(app):
-        raise CommandError(f"{target} is not a WSGI application")
+def _routes(arguments: argparse.Namespace) -> int:
+    """Print the route table in the order dispatch tries the routes."""
+    rows = [("PATTERN", "NAME", "VIEW", "METHODS")]
+    rows += [
+        (
+            route.pattern,
+            route.name,
+            f"{route.view.__module__}.{route.view.__qualname__}",
+            ", ".join(route.view.allowed_methods),
+        )
+        for route in _framework_app(arguments.app).router.routes
+    ]
+    pattern_width, name_width, view_width = (
+        max(len(row[column]) for row in rows) for column in range(3)
+    )
+    for pattern, name, view, methods in rows:
+        print(f"{pattern:<{pattern_width}}  {name:<{name_width}}  {view:<{view_width}}  {methods}")
+    return 0
+
+
+def _check(arguments: argparse.Namespace) -> int:
+    """Print each problem the checks find; exit status 1 if there is any."""
+    app = _framework_app(arguments.app)
+    problems = check_app(app)
+    for problem in problems:
+        print(problem)
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        print(f"framework check: {arguments.app}: {count} found", file=sys.stderr)
+        return 1
+    routes = len(app.router.routes)
+    templates = len(app.templates.environment.list_templates())
+    print(f"{arguments.app}: no problems found ({routes} routes, {templates} templates checked)")
+    return 0
+
+
+def _framework_app(target: str) -> App:
+    app = import_app(target)
+    if not isinstance(app, App):
+        raise CommandError(f"{target} is a WSGI application but not a framework App")
     return app
 
 
-def _run(arguments: argparse.Namespace) -> None:
-    app = import_app(arguments.app)
-    try:
-        server = make_server(arguments.host, arguments.port, app)
-    except OSError as error:
-        raise CommandError(
-            f"cannot listen on {arguments.host}:{arguments.port}: {error}"
-        ) from error
-    print(f"Serving {arguments.app} on http://{arguments.host}:{server.server_port}", flush=True)
-    with server, contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="framework", description=__doc__)
+    parser = argparse.ArgumentParser(prog="framework", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="serve a WSGI app")
-    run.add_argument("app", nargs="?", default="views:app", help="module:attribute (views:app)")
-    run.add_argument("--host", default="127.0.0.1", help="interface to listen on (127.0.0.1)")
-    run.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
-    run.set_defaults(handler=_run)
+    app_help = "the app as module:attribute (views:app)"
+
+    run_command = commands.add_parser("run", help="serve an app (waitress by default)")
+    run_command.add_argument("app", nargs="?", default="views:app", help=app_help)
+    run_command.add_argument(
+        "--server", choices=SERVERS, default=SERVERS[0], help="the WSGI server (waitress)"
+    )
+    run_command.add_argument("--host", default="127.0.0.1", help="interface (127.0.0.1)")
+    run_command.add_argument("--port", type=int, default=8000, help="port, 0 for any free (8000)")
+    run_command.add_argument("--threads", type=int, help="waitress worker threads (4)")
+    run_command.add_argument(
+        "--reload", action="store_true", help="restart when a source file or template changes"
+    )
+    run_command.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="do not log one line per request",
+    )
+    run_command.set_defaults(handler=_run)
+
+    routes_command = commands.add_parser("routes", help="list the routes in dispatch order")
+    routes_command.add_argument("app", nargs="?", default="views:app", help=app_help)
+    routes_command.set_defaults(handler=_routes)
+
+    check_command = commands.add_parser(
+        "check", help="find unreachable routes, broken url_for links and missing templates"
+    )
+    check_command.add_argument("app", nargs="?", default="views:app", help=app_help)
+    check_command.set_defaults(handler=_check)
     return parser
 
 
@@ -69,8 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     arguments = _parser().parse_args(argv)
     try:
-        arguments.handler(arguments)
+        status: int = arguments.handler(arguments)
     except CommandError as error:
         print(f"framework: {error}", file=sys.stderr)
         return 1
-    return 0
+    return status

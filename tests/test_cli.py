@@ -1,45 +1,61 @@
-"""The command line, run as a real subprocess."""
+"""The command line, run as a real subprocess: run, routes, check; exit codes and messages."""
 
 from __future__ import annotations
 
+import re
+import signal
+import socket
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def framework_command(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "framework", *arguments]
+from processes import ROOT, environment, fetch, framework_command, stop
 
 
-@pytest.fixture
-def demo_server() -> Iterator[str]:
-    """Serve views:app on a free port; yield its base URL once it is listening."""
+def start_server(*arguments: str, cwd: Path = ROOT) -> tuple[subprocess.Popen[str], str]:
+    """Start ``framework run ...``; return the process and the URL from its first line."""
     process = subprocess.Popen(
-        framework_command("run", "views:app", "--port", "0"),
-        cwd=ROOT,
+        framework_command("run", *arguments),
+        cwd=cwd,
+        env=environment(),
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stdout is not None
+    # The command prints its URL only after the socket is bound and listening.
+    first_line = process.stdout.readline()
+    if not first_line:
+        stop(process)
+    target = arguments[0] if arguments and not arguments[0].startswith("-") else "views:app"
+    assert first_line.startswith(f"Serving {target} on http://127.0.0.1:"), first_line
+    return process, first_line.split(" on ", 1)[1].strip()
+
+
+def run_command(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        framework_command(*arguments),
+        cwd=cwd,
+        env=environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture(params=["waitress", "wsgiref"])
+def demo_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Serve views:app on a free port with each server; yield its base URL once it listens."""
+    process, url = start_server("views:app", "--port", "0", "--server", request.param)
     try:
-        assert process.stdout is not None
-        # The command prints its URL only after the socket is bound and listening.
-        first_line = process.stdout.readline()
-        assert first_line.startswith("Serving views:app on http://127.0.0.1:"), first_line
-        yield first_line.split(" on ", 1)[1].strip()
+        yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        stop(process)
 
 
 def test_run_serves_the_demo_site_over_http(demo_server: str) -> None:
@@ -59,14 +75,19 @@ def test_run_answers_404_over_http(demo_server: str) -> None:
     assert "404 Not Found" in raised.value.read().decode("utf-8")
 
 
+def test_run_serves_with_waitress_by_default() -> None:
+    process, url = start_server("--port", "0")
+    try:
+        status, headers, _ = fetch(url + "/")
+    finally:
+        stop(process)
+
+    assert status == 200
+    assert headers["Server"] == "waitress"
+
+
 def test_run_with_an_unimportable_app_is_one_line_and_exit_1() -> None:
-    result = subprocess.run(
-        framework_command("run", "no_such_module:app"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_command("run", "no_such_module:app")
 
     assert result.returncode == 1
     assert result.stderr.startswith("framework: cannot import 'no_such_module'")
@@ -75,13 +96,160 @@ def test_run_with_an_unimportable_app_is_one_line_and_exit_1() -> None:
 
 
 def test_run_with_a_missing_attribute_is_exit_1() -> None:
-    result = subprocess.run(
-        framework_command("run", "views:nothing"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_command("run", "views:nothing")
 
     assert result.returncode == 1
     assert result.stderr == "framework: module 'views' has no attribute 'nothing'\n"
+
+
+def test_an_app_module_with_a_syntax_error_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("from framework import App\napp = App(\n")
+
+    result = run_command("run", "broken:app", "--port", "0", cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("framework: cannot import 'broken': SyntaxError: ")
+    assert "broken.py, line " in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_an_app_module_that_raises_is_one_line_naming_the_line(tmp_path: Path) -> None:
+    (tmp_path / "raising.py").write_text("import os\n\nos.environ['NOT_SET_ANYWHERE_42']\n")
+
+    result = run_command("run", "raising:app", cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "framework: cannot import 'raising': KeyError: 'NOT_SET_ANYWHERE_42'"
+        f" ({tmp_path / 'raising.py'}, line 3)\n"
+    )
+
+
+@pytest.mark.parametrize("server", ["waitress", "wsgiref"])
+def test_run_on_a_port_in_use_is_one_line_and_exit_1(server: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = run_command("run", "--server", server, "--port", str(port))
+
+    assert result.returncode == 1
+    expected = f"framework: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert result.stderr == expected
+    assert result.stdout == ""
+
+
+def test_threads_with_wsgiref_is_refused() -> None:
+    result = run_command("run", "--server", "wsgiref", "--threads", "8")
+
+    assert result.returncode == 1
+    assert result.stderr == "framework: --threads is for waitress; wsgiref has one thread\n"
+
+
+@pytest.mark.parametrize("server", ["waitress", "wsgiref"])
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_the_server_cleanly(server: str, signal_number: int) -> None:
+    process, url = start_server("--port", "0", "--server", server)
+    try:
+        assert fetch(url + "/")[0] == 200
+    finally:
+        stdout, stderr = stop(process, signal_number)
+
+    assert process.returncode == 0
+    assert "Traceback" not in stderr
+    assert "KeyboardInterrupt" not in stderr
+
+
+ACCESS_LINE = re.compile(
+    r"framework\.access: (?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) "
+    r"(?P<bytes>\d+) bytes (?P<duration>\d+\.\d) ms$"
+)
+
+
+@pytest.mark.parametrize("server", ["waitress", "wsgiref"])
+def test_run_logs_one_access_line_per_request(server: str) -> None:
+    process, url = start_server("--port", "0", "--server", server)
+    try:
+        ok_status, ok_headers, _ = fetch(url + "/users/1")
+        missing_status, missing_headers, _ = fetch(url + "/nothing")
+        # No CSRF token: refused, and logged like any other answer.
+        posted_status, _, posted = fetch(url + "/login/", {"name": "Ada"})
+    finally:
+        _, stderr = stop(process, signal.SIGINT)
+
+    matches = [ACCESS_LINE.search(line) for line in stderr.splitlines()]
+    # waitress answers on several threads, so the lines may come in any order.
+    lines = {match["path"]: match.groupdict() for match in matches if match}
+    assert sum(match is not None for match in matches) == 3, stderr
+    assert (ok_status, missing_status, posted_status) == (200, 404, 403)
+    assert sorted((line["method"], path, line["status"]) for path, line in lines.items()) == [
+        ("GET", "/nothing", "404"),
+        ("GET", "/users/1", "200"),
+        ("POST", "/login/", "403"),
+    ]
+    assert lines["/users/1"]["bytes"] == ok_headers["Content-Length"]
+    assert lines["/nothing"]["bytes"] == missing_headers["Content-Length"]
+    assert int(lines["/login/"]["bytes"]) == len(posted.encode())
+
+
+def test_no_access_log_turns_the_lines_off() -> None:
+    process, url = start_server("--port", "0", "--no-access-log")
+    try:
+        assert fetch(url + "/")[0] == 200
+    finally:
+        _, stderr = stop(process, signal.SIGINT)
+
+    assert "framework.access" not in stderr
+
+
+def test_routes_prints_the_demo_sites_table_in_dispatch_order() -> None:
+    result = run_command("routes")
+
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        "PATTERN        NAME    VIEW              METHODS",
+        "/              home    views.Index       GET, HEAD, OPTIONS",
+        "/index/        index   views.Index       GET, HEAD, OPTIONS",
+        "/login/        login   views.Login       GET, HEAD, POST, OPTIONS",
+        "/logout/       logout  views.Logout      POST, OPTIONS",
+        "/hello/{name}  hello   views.Hello       GET, HEAD, OPTIONS",
+        "/users/{id:d}  user    views.UserDetail  GET, HEAD, OPTIONS",
+    ]
+
+
+def test_routes_lists_static_routes_first_as_dispatch_tries_them(tmp_path: Path) -> None:
+    (tmp_path / "ordered.py").write_text(
+        "from framework import App, View\n"
+        "app = App()\n"
+        "class Page(View):\n"
+        "    def get(self, request, **params):\n"
+        "        return 'page'\n"
+        "app.add_route('/pages/{slug:slug}', Page, name='page')\n"
+        "app.add_route('/pages/new', Page, name='new_page')\n"
+    )
+
+    result = run_command("routes", "ordered:app", cwd=tmp_path)
+
+    assert result.returncode == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == [
+        "PATTERN",
+        "/pages/new",
+        "/pages/{slug:slug}",
+    ]
+
+
+def test_routes_of_a_plain_wsgi_app_is_one_line_and_exit_1() -> None:
+    result = run_command("routes", "wsgiref.simple_server:demo_app")
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "framework: wsgiref.simple_server:demo_app is a WSGI application but not a framework App\n"
+    )
+
+
+def test_python_dash_m_framework_without_a_command_is_a_usage_error() -> None:
+    result = run_command()
+
+    assert result.returncode == 2
+    assert "usage: framework" in result.stderr

@@ -1,0 +1,328 @@
+"""``framework check``: find what would otherwise break only when a user follows a link.
+
+Routes an earlier route always shadows, ``url_for`` calls in templates that name no route or pass
+the wrong parameters, templates that do not parse, missing ``template_name`` templates, and views
+with no handlers. ``check_app`` returns the problems; the command prints them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import jinja2
+from jinja2 import nodes
+
+from .routing import URL_TYPES, Route, Router, URLBuildError
+from .views import TemplateView, View
+
+if TYPE_CHECKING:
+    from .app import App
+
+__all__ = [
+    "Problem",
+    "check_app",
+    "template_name_problems",
+    "template_url_problems",
+    "unreachable_routes",
+    "views_without_handlers",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing ``framework check`` found: its kind and a message naming where it is."""
+
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+
+def check_app(app: App) -> list[Problem]:
+    """Run every check on ``app``; an empty list means it passed."""
+    routes = app.router.routes
+    return [
+        *unreachable_routes(routes),
+        *template_url_problems(app),
+        *template_name_problems(app),
+        *views_without_handlers(routes),
+    ]
+
+
+# Unreachable routes
+#
+# A route B is unreachable when a route A that dispatch tries first matches every path B
+# matches. Static routes are looked up first and match one path each, so only parameterised
+# routes can shadow or be shadowed, in registration order. Patterns are compared segment by
+# segment (split at their literal "/"); the comparison is conservative: "covers" is only
+# answered True when it is certain, so every report is real, but an overlap it cannot prove
+# (a custom type's language, several routes that together cover one) is not reported. Like the
+# built-in types, a custom type's converter is assumed to accept whatever its regex matches.
+
+#: For each built-in type, the types whose every value it also matches.
+_INCLUDES: dict[str, frozenset[str]] = {
+    "str": frozenset({"str", "d", "int", "slug", "uuid"}),  # [^/]+: any one segment
+    "slug": frozenset({"slug", "d", "int", "uuid"}),  # UUIDs are hex digits and "-"
+    "d": frozenset({"d", "int"}),
+    "int": frozenset({"d", "int"}),
+    "uuid": frozenset({"uuid"}),
+    "path": frozenset({"path", "str", "d", "int", "slug", "uuid"}),
+}
+#: Types whose language is "one or more of a set of characters": a run of their values and of
+#: literal text they match is again one of their values.
+_RUNS_OF_CHARACTERS = frozenset({"str", "slug", "path"})
+_TOKEN = re.compile(r"(\{\{|\}\}|\{[^{}]*\})")
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A pattern field, by type; its name does not change which paths match."""
+
+    type_name: str
+
+
+_Part = str | _Field
+_Segment = tuple[_Part, ...]
+
+
+def unreachable_routes(routes: Iterable[Route]) -> list[Problem]:
+    """Report each parameterised route that an earlier parameterised route always shadows."""
+    problems = []
+    earlier: list[tuple[Route, list[_Segment]]] = []
+    for route in routes:
+        if route.is_static:
+            continue
+        segments = _segments(route)
+        shadow = next((first for first, seen in earlier if _covers(seen, segments)), None)
+        if shadow is not None:
+            problems.append(
+                Problem(
+                    "unreachable route",
+                    f"{_describe(route)} can never be reached: {_describe(shadow)},"
+                    " registered before it, matches every path it matches",
+                )
+            )
+        earlier.append((route, segments))
+    return problems
+
+
+def _segments(route: Route) -> list[_Segment]:
+    """Split a route's pattern at its literal slashes into segments of literal text and fields."""
+    segments: list[list[_Part]] = [[]]
+    for index, token in enumerate(_TOKEN.split(route.pattern)):
+        if index % 2 == 1 and token not in ("{{", "}}"):
+            field_name = token[1:-1].partition(":")[0]
+            segments[-1].append(_Field(route.fields[field_name]))
+            continue
+        text = token[0] if index % 2 == 1 else token
+        for position, piece in enumerate(text.split("/")):
+            if position:
+                segments.append([])
+            current = segments[-1]
+            if piece and current and isinstance(current[-1], str):
+                current[-1] += piece
+            elif piece:
+                current.append(piece)
+    return [tuple(segment) for segment in segments]
+
+
+def _covers(first: list[_Segment], second: list[_Segment]) -> bool:
+    """Whether every path matching the ``second`` segments also matches the ``first``."""
+    if first[-1] == (_Field("path"),):
+        # A trailing {p:path} (.+) takes whatever non-empty rest follows its literal prefix.
+        head = len(first) - 1
+        return (
+            len(second) >= len(first)
+            and all(map(_segment_covers, first[:head], second[:head]))
+            and (len(second) > len(first) or _never_empty(second[head]))
+        )
+    return len(first) == len(second) and all(map(_segment_covers, first, second))
+
+
+def _never_empty(segment: _Segment) -> bool:
+    """Whether a segment always has text: literal text or a built-in field.
+
+    A custom type's regex might match the empty string, which a ``{p:path}`` does not.
+    """
+    return any(isinstance(part, str) or part.type_name in URL_TYPES for part in segment)
+
+
+def _segment_covers(first: _Segment, second: _Segment) -> bool:
+    """Whether every text matching segment ``second`` also matches segment ``first``."""
+    if first == second:
+        return True
+    if all(isinstance(part, str) for part in second):
+        regex = _segment_regex(first)
+        return regex is not None and regex.fullmatch("".join(map(str, second))) is not None
+    if len(first) != 1 or not isinstance(first[0], _Field):
+        return False
+    whole = first[0].type_name
+    included = _INCLUDES.get(whole, frozenset({whole}))  # a custom type covers only itself
+    if len(second) == 1 and isinstance(second[0], _Field):
+        return second[0].type_name in included
+    if whole not in _RUNS_OF_CHARACTERS:
+        return False
+    # A mixed segment such as "v{n:d}" is a run of characters the whole field accepts.
+    return all(
+        part.type_name in included
+        if isinstance(part, _Field)
+        else re.fullmatch(URL_TYPES[whole].regex, part, re.DOTALL) is not None
+        for part in second
+    )
+
+
+def _segment_regex(segment: _Segment) -> re.Pattern[str] | None:
+    """The regex of a segment, or None if it has a custom type (whose regex is the Router's)."""
+    parts = []
+    for part in segment:
+        if isinstance(part, str):
+            parts.append(re.escape(part))
+        elif part.type_name in URL_TYPES:
+            parts.append(f"(?:{URL_TYPES[part.type_name].regex})")
+        else:
+            return None
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _describe(route: Route) -> str:
+    return f"route {route.pattern!r} (name {route.name!r})"
+
+
+# Templates
+
+
+def template_url_problems(app: App) -> list[Problem]:
+    """Parse every template and check each ``url_for('name', ...)`` call against the routes.
+
+    Also reports templates that do not parse or cannot be read.
+    """
+    environment = app.templates.environment
+    loader = environment.loader
+    if loader is None:
+        return []
+    problems = []
+    for template_name in environment.list_templates():
+        if any(part.startswith(".") for part in template_name.split("/")):
+            continue  # editor swap files, .DS_Store and the like are not templates
+        where = template_name
+        try:
+            source, filename, _ = loader.get_source(environment, template_name)
+            where = _relative(filename) if filename else template_name
+            tree = environment.parse(source, template_name, filename)
+        except jinja2.TemplateSyntaxError as error:
+            message = f"{where}, line {error.lineno}: {error.message}"
+            problems.append(Problem("template syntax error", message))
+            continue
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem("unreadable template", f"{where}: {error}"))
+            continue
+        for call in tree.find_all(nodes.Call):
+            problem = _url_for_problem(app.router, call)
+            if problem is not None:
+                message = f"{where}, line {call.lineno}: {problem}"
+                problems.append(Problem("broken url_for", message))
+    return problems
+
+
+def _url_for_problem(router: Router, call: nodes.Call) -> str | None:
+    """Say what is wrong with a ``url_for(...)`` call, or None (also for calls to other names)."""
+    if not (isinstance(call.node, nodes.Name) and call.node.name == "url_for"):
+        return None
+    # A computed route name, *args or **params are only known when the template renders:
+    # such calls are skipped rather than guessed at.
+    if call.dyn_args is not None or call.dyn_kwargs is not None:
+        return None
+    if not call.args:
+        return "url_for() needs a route name"
+    name_node = call.args[0]
+    if not (isinstance(name_node, nodes.Const) and isinstance(name_node.value, str)):
+        return None
+    shown = f"url_for({name_node.value!r}, ...)"
+    if len(call.args) > 1:
+        return f"{shown}: route parameters must be passed by name, e.g. url_for('user', id=1)"
+    try:
+        route = router.route_named(name_node.value)
+    except URLBuildError as error:
+        return f"{shown}: {error}"
+    given = [keyword.key for keyword in call.kwargs]
+    missing = [field_name for field_name in route.fields if field_name not in given]
+    unexpected = [key for key in given if key not in route.fields]
+    complaints = []
+    if missing:
+        complaints.append(f"missing parameters {', '.join(missing)}")
+    if unexpected:
+        complaints.append(f"unexpected parameters {', '.join(unexpected)}")
+    if not complaints:
+        return None
+    return f"{shown}: {_describe(route)} takes {_parameters(route)}; {'; '.join(complaints)}"
+
+
+def _parameters(route: Route) -> str:
+    return ", ".join(route.fields) if route.fields else "no parameters"
+
+
+def _relative(filename: str) -> str:
+    """A template's file name relative to the working directory when it is below it."""
+    relative = os.path.relpath(filename)
+    return filename if relative.startswith("..") else relative
+
+
+def template_name_problems(app: App) -> list[Problem]:
+    """Report TemplateViews whose ``template_name`` is missing or names no loadable template."""
+    problems = []
+    for view, routes in _views(app.router.routes).items():
+        if not issubclass(view, TemplateView):
+            continue
+        where = f"{_view_name(view)} ({', '.join(map(_describe, routes))})"
+        if view.template_name is None:
+            if view.get is TemplateView.get:  # an overridden get may not need a template
+                problems.append(Problem("missing template", f"{where} has no template_name"))
+        elif not _template_exists(app, view.template_name):
+            searched = ", ".join(map(str, app.templates.directories)) or "no template directories"
+            problems.append(
+                Problem(
+                    "missing template",
+                    f"{where}: template_name {view.template_name!r} not found in {searched}",
+                )
+            )
+    return problems
+
+
+def _template_exists(app: App, template_name: str) -> bool:
+    try:
+        return app.templates.exists(template_name)
+    except jinja2.TemplateError:  # it exists but does not parse: reported with the templates
+        return True
+
+
+# Views
+
+
+def views_without_handlers(routes: Iterable[Route]) -> list[Problem]:
+    """Report views that define no handler, so every request but OPTIONS answers 405."""
+    return [
+        Problem(
+            "no handlers",
+            f"{_view_name(view)} ({', '.join(map(_describe, view_routes))}) defines no handler"
+            " method (get, post, put, patch, delete): every request but OPTIONS is a 405",
+        )
+        for view, view_routes in _views(routes).items()
+        if set(view.allowed_methods) <= {"OPTIONS"}
+    ]
+
+
+def _views(routes: Iterable[Route]) -> dict[type[View], list[Route]]:
+    """Each view class with the routes that serve it, in dispatch order."""
+    views: dict[type[View], list[Route]] = {}
+    for route in routes:
+        views.setdefault(route.view, []).append(route)
+    return views
+
+
+def _view_name(view: type[View]) -> str:
+    return f"view {view.__module__}.{view.__qualname__}"
