@@ -28,6 +28,19 @@ def framework_command(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "framework", *arguments]
 
 
+def run_command(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run ``framework ARGUMENTS`` to completion in ``cwd``; output captured as text."""
+    return subprocess.run(
+        framework_command(*arguments),
+        cwd=cwd,
+        env=environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_SECONDS,
+    )
+
+
 def console_script(name: str, module: str, *arguments: str) -> list[str]:
     """The command ``name`` installed beside this Python, as users run it; else ``-m module``."""
     if (BIN / name).exists():

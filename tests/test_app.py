@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import logging
-import sys
 from pathlib import Path
 from typing import Any
-from wsgiref.validate import validator
 
 import pytest
+from wsgi_calls import call_app, make_environ
 
 from framework import App, Request, View, errors
 from framework.routing import RouteError, URLBuildError
@@ -46,35 +44,7 @@ def call_wsgi(
     app: App, path: str, method: str = "GET", query: str = ""
 ) -> tuple[str, list[tuple[str, str]], bytes]:
     """Call the app as a server would, through wsgiref's validator, without WebTest."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured["status"], captured["headers"] = status, headers
-        return lambda data: None
-
-    body_iterable = validator(app)(environ, start_response)
-    try:
-        body = b"".join(body_iterable)
-    finally:
-        body_iterable.close()  # type: ignore[attr-defined]
-    return captured["status"], captured["headers"], body
+    return call_app(app, make_environ(path, method, query))
 
 
 def test_parameterised_route_converts_parameters() -> None:

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from processes import ROOT, environment, framework_command
+from processes import ROOT, run_command
 
 from framework import App, TemplateView, View
 from framework.checks import (
@@ -413,15 +413,7 @@ def test_every_example_passes_every_check(example: Path) -> None:
 
 
 def check_command(target: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        framework_command("check", target),
-        cwd=cwd,
-        env=environment(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_command("check", target, cwd=cwd)
 
 
 def test_framework_check_passes_the_demo_site() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from processes import ROOT, environment, fetch, framework_command, stop
+from processes import ROOT, environment, fetch, framework_command, run_command, stop
 
 
 def start_server(*arguments: str, cwd: Path = ROOT) -> tuple[subprocess.Popen[str], str]:
@@ -34,18 +34,6 @@ def start_server(*arguments: str, cwd: Path = ROOT) -> tuple[subprocess.Popen[st
     target = arguments[0] if arguments and not arguments[0].startswith("-") else "views:app"
     assert first_line.startswith(f"Serving {target} on http://127.0.0.1:"), first_line
     return process, first_line.split(" on ", 1)[1].strip()
-
-
-def run_command(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        framework_command(*arguments),
-        cwd=cwd,
-        env=environment(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture(params=["waitress", "wsgiref"])

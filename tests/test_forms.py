@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-import sys
 import time
 from typing import Any
-from wsgiref.validate import validator
 
 import pytest
 import webob.request
+from wsgi_calls import call_app, make_environ
 
 from framework import App, Request, UploadedFile, View
 from framework.forms import safe_filename
@@ -109,39 +108,18 @@ def call(
     validate: bool = True,
 ) -> tuple[int, bytes]:
     """Call the app through the PEP 3333 validator (unless told not to) with an exact environ."""
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "CONTENT_TYPE": content_type,
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": body if body is not None else RecordingInput(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
+    environ = make_environ(
+        path,
+        method,
+        query,
+        CONTENT_TYPE=content_type,
+        **{"wsgi.input": body if body is not None else RecordingInput(b"")},
         **(extra or {}),
-    }
+    )
     if content_length is not None:
         environ["CONTENT_LENGTH"] = content_length
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured["status"] = status
-        return lambda data: None
-
-    body_iterable = (validator(app) if validate else app)(environ, start_response)
-    try:
-        response_body = b"".join(body_iterable)
-    finally:
-        getattr(body_iterable, "close", lambda: None)()
-    return int(captured["status"][:3]), response_body
+    status, _, response_body = call_app(app, environ, validate=validate)
+    return int(status[:3]), response_body
 
 
 # Query strings and urlencoded bodies

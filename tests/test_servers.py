@@ -29,6 +29,7 @@ from processes import (
     framework_command,
     free_port,
     poll,
+    run_command,
     stop,
     wait_for_port,
 )
@@ -300,15 +301,7 @@ def test_reload_on_a_port_in_use_is_one_line_and_exit_1(project: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
 
-        result = subprocess.run(
-            framework_command("run", "site_app:app", "--reload", "--port", str(port)),
-            cwd=project,
-            env=environment(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = run_command("run", "site_app:app", "--reload", "--port", str(port), cwd=project)
 
     assert result.returncode == 1
     expected = f"framework: cannot listen on 127.0.0.1:{port}: Address already in use\n"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
-import sys
 from pathlib import Path
 from typing import Any
-from wsgiref.validate import validator
 
 import pytest
+from wsgi_calls import call_app, make_environ
 
 from framework import App, Request, View
 from framework.testing import TestClient
@@ -41,35 +39,8 @@ def static_app(site: Path, **options: Any) -> App:
 
 def call(app: App, path_info: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
     """Call the app with an exact PATH_INFO (as a server would after %-decoding)."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path_info,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured.update(status=status, headers=dict(headers))
-        return lambda data: None
-
-    body_iterable = validator(app)(environ, start_response)
-    try:
-        body = b"".join(body_iterable)
-    finally:
-        body_iterable.close()  # type: ignore[attr-defined]
-    return captured["status"], captured["headers"], body
+    status, headers, body = call_app(app, make_environ(path_info, method))
+    return status, dict(headers), body
 
 
 def test_a_static_file_is_served_with_caching_headers(site: Path) -> None:
