@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 import time
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 import webob.request
+from hypothesis import given
+from hypothesis import strategies as st
 from wsgi_calls import call_app, make_environ
 
-from framework import App, Request, UploadedFile, View
-from framework.forms import safe_filename
+from framework import App, Request, UploadedFile, View, errors
+from framework.forms import parse_urlencoded, safe_filename
 from framework.testing import TestClient
 
 LIMIT = 1000  # max_body_size of form_app
@@ -470,3 +473,22 @@ def test_a_non_form_body_has_no_post_fields() -> None:
 )
 def test_safe_filename(raw: str, safe: str) -> None:
     assert safe_filename(raw) == safe
+
+
+@given(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="%+"), max_size=40),
+    st.integers(min_value=1, max_value=8),
+)
+def test_fields_without_escapes_split_exactly_as_parse_qsl_does(text: str, max_fields: int) -> None:
+    expected: list[tuple[str, str]] | None
+    try:
+        expected = parse_qsl(
+            text, keep_blank_values=True, errors="strict", max_num_fields=max_fields, separator="&"
+        )
+    except ValueError:
+        expected = None
+    if expected is None:
+        with pytest.raises(errors.PayloadTooLarge):
+            parse_urlencoded(text.encode("utf-8"), max_fields)
+    else:
+        assert parse_urlencoded(text.encode("utf-8"), max_fields) == expected
