@@ -105,10 +105,11 @@ class Request(webob.Request):
         Other bodies give an empty ``NoVars``, as in WebOb. Too large a body or too many
         fields is a 413; undecodable, malformed or cut-off bodies are a 400.
         """
+        environ = self.environ
         cached = self._form
-        if cached is not None and cached[0] is self.body_file_raw:
+        if cached is not None and cached[0] is environ.get("wsgi.input"):
             return cached[1]
-        content_type = self.content_type
+        content_type = self.media_type
         form: MultiDict[str, Any] | NoVars
         if content_type == "multipart/form-data":
             stream = self._buffered_body()
@@ -123,12 +124,12 @@ class Request(webob.Request):
                     self._keep_open(value.file)
             form = MultiDict(fields)
         elif content_type == "application/x-www-form-urlencoded" or (
-            content_type == "" and self.method == "POST"
+            content_type == "" and environ["REQUEST_METHOD"] == "POST"
         ):
             form = MultiDict(parse_urlencoded(self.body, self.max_form_fields))
         else:
             form = NoVars(f"Not an HTML form submission (Content-Type: {content_type})")
-        self.__dict__["_form"] = (self.body_file_raw, form)
+        self.__dict__["_form"] = (environ.get("wsgi.input"), form)
         return form
 
     def _keep_open(self, file: IO[bytes]) -> None:
@@ -191,9 +192,15 @@ class Request(webob.Request):
         self.__dict__.update(route_name=route_name, route_params=route_params)
 
     @property
+    def media_type(self) -> str:
+        """The body's media type, lower case and without parameters (``""`` if none is given)."""
+        content_type: str = self.environ.get("CONTENT_TYPE", "")
+        return content_type.partition(";")[0].strip().lower()
+
+    @property
     def json(self) -> Any:
         """The body parsed as JSON; ``errors.BadRequest`` (400) if it is not JSON."""
-        media_type = self.content_type
+        media_type = self.media_type
         if media_type != "application/json" and not (
             media_type.startswith("application/") and media_type.endswith("+json")
         ):

@@ -492,3 +492,15 @@ def test_fields_without_escapes_split_exactly_as_parse_qsl_does(text: str, max_f
             parse_urlencoded(text.encode("utf-8"), max_fields)
     else:
         assert parse_urlencoded(text.encode("utf-8"), max_fields) == expected
+
+
+def test_an_urlencoded_media_type_in_capitals_is_still_a_form() -> None:
+    status, body = call(
+        form_app(),
+        body=RecordingInput(b"a=1"),
+        content_length="3",
+        content_type="Application/X-WWW-Form-URLEncoded; charset=UTF-8",
+    )
+
+    assert status == 200
+    assert b'"POST":[["a","1"]]' in body

@@ -138,3 +138,21 @@ def test_views_get_a_framework_request_with_webob_features() -> None:
         "cookie": "abc",
         "header": "yes",
     }
+
+
+def test_json_media_type_is_matched_case_insensitively_and_without_parameters() -> None:
+    app = App()
+
+    @app.route("/echo")
+    class Echo(View):
+        csrf_exempt = True
+
+        def post(self, request: Request) -> Any:
+            return {"media_type": request.media_type, "received": request.json}
+
+    response = TestClient(app).post(
+        "/echo", b'{"a": 1}', headers={"Content-Type": "Application/JSON ; charset=utf-8"}
+    )
+
+    assert response.status_int == 200
+    assert response.json == {"media_type": "application/json", "received": {"a": 1}}
