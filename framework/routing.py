@@ -10,6 +10,7 @@ import difflib
 import re
 import unicodedata
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -43,9 +44,12 @@ class URLType:
         if not self.name.isidentifier():
             raise RouteError(f"URL type name {self.name!r} is not an identifier")
         try:
-            # Wrapped in a group as parse will wrap it, so misplaced global flags fail here too.
-            compiled = re.compile(f"(?:{self.regex})", re.DOTALL)
-        except re.error as error:
+            # Wrapped in a group as parse will wrap it, so misplaced global flags fail here too
+            # (an error since Python 3.11, only a DeprecationWarning on 3.10: made an error here).
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", DeprecationWarning)
+                compiled = re.compile(f"(?:{self.regex})", re.DOTALL)
+        except (re.error, DeprecationWarning) as error:
             raise RouteError(f"URL type {self.name!r}: bad regex {self.regex!r}: {error}") from None
         if compiled.groups:
             raise RouteError(
