@@ -10,6 +10,7 @@ import webob
 import webob.exc
 
 from framework import App, Request, View, errors
+from framework.requests import MAX_JSON_DEPTH
 from framework.testing import TestClient
 
 DEEPLY_NESTED = b"[" * 100_000 + b"]" * 100_000
@@ -156,3 +157,43 @@ def test_json_media_type_is_matched_case_insensitively_and_without_parameters() 
 
     assert response.status_int == 200
     assert response.json == {"media_type": "application/json", "received": {"a": 1}}
+
+
+@pytest.mark.parametrize(
+    ("depth", "status"), [(MAX_JSON_DEPTH, 200), (MAX_JSON_DEPTH + 1, 400), (5000, 400)]
+)
+def test_json_nesting_is_limited_the_same_on_every_python(depth: int, status: int) -> None:
+    app = App()
+
+    @app.route("/depth")
+    class Depth(View):
+        csrf_exempt = True
+
+        def post(self, request: Request) -> dict[str, Any]:
+            request.json  # noqa: B018 - parsing is the point
+            return {"parsed": True}
+
+    body = '{"a":' * (depth - 1) + "[]" + "}" * (depth - 1)
+    response = TestClient(app).post("/depth", body, content_type="application/json", status=status)
+
+    if status == 200:
+        assert response.json == {"parsed": True}
+    else:
+        assert f"nested deeper than {MAX_JSON_DEPTH} levels" in response.text
+
+
+def test_brackets_inside_json_strings_do_not_count_as_nesting() -> None:
+    app = App()
+
+    @app.route("/echo")
+    class Echo(View):
+        csrf_exempt = True
+
+        def post(self, request: Request) -> Any:
+            return request.json
+
+    value = {"text": "[" * 2000, "list": [[1], [2]]}
+    response = TestClient(app).post_json("/echo", value)
+
+    assert response.status_int == 200
+    assert response.json == value
