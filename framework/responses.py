@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import webob
 from webob.response import EmptyResponse
+from webob.util import status_reasons
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -32,7 +33,10 @@ __all__ = [
 HandlerResult = webob.Response | str | bytes | dict[str, Any] | list[Any]
 
 HTML = "text/html; charset=utf-8"
-_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+# WebOb's reason phrases first, so a status line reads as webob.Response(status=N) writes it on
+# every Python (http.HTTPStatus renamed some: 413 is "Content Too Large" from 3.13).
+_REASONS = {status.value: status.phrase for status in HTTPStatus} | status_reasons
+_STATUS_LINES = {code: f"{code} {reason}" for code, reason in _REASONS.items()}
 
 
 class Response(webob.Response):
