@@ -120,11 +120,8 @@ def default_page(error: webob.exc.WSGIHTTPException) -> bytes:
 
 def traceback_page(method: str, path: str, formatted_traceback: str) -> bytes:
     """Render the debug page for an unexpected exception (only ever shown with ``debug=True``)."""
-    title = html.escape(f"500 Internal Server Error: {method} {path}")
-    return (
-        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
-        f"<body><h1>{title}</h1>\n<pre>{html.escape(formatted_traceback)}</pre></body></html>\n"
-    ).encode()
+    title = f"500 Internal Server Error: {method} {path}"
+    return _html_page(title, f"<pre>{html.escape(formatted_traceback)}</pre>")
 
 
 @functools.cache
@@ -134,8 +131,13 @@ def _page_without_detail(code: int, title: str, explanation: str) -> bytes:
 
 
 def _page(code: int, title: str, message: str) -> bytes:
-    status = html.escape(f"{code} {title}")
+    return _html_page(f"{code} {title}", f"<p>{html.escape(message)}</p>")
+
+
+def _html_page(title: str, body: str) -> bytes:
+    """A minimal page: ``title`` (escaped here) as title and heading, then ``body`` (HTML)."""
+    title = html.escape(title)
     return (
-        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{status}</title></head>\n'
-        f"<body><h1>{status}</h1>\n<p>{html.escape(message)}</p></body></html>\n"
+        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
+        f"<body><h1>{title}</h1>\n{body}</body></html>\n"
     ).encode()

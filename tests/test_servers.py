@@ -188,15 +188,20 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def reloading_server(project: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+def start_reloading(project: Path, port: int) -> subprocess.Popen[str]:
     """``framework run --reload`` in its own process group, so Ctrl-C reaches the worker too."""
-    port = free_port()
-    process = start(
+    return start(
         framework_command("run", "site_app:app", "--reload", "--port", str(port)),
         cwd=project,
         new_session=True,
     )
+
+
+@pytest.fixture
+def reloading_server(project: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A reloading server of ``project``, listening; yields the process and its URL."""
+    port = free_port()
+    process = start_reloading(project, port)
     try:
         wait_for_port(port, process)
         yield process, f"http://127.0.0.1:{port}"
@@ -270,11 +275,7 @@ def test_reload_reports_an_import_error_in_one_line_and_restarts_once_it_is_fixe
     source = project / "site_app.py"
     source.write_text(SOURCE.replace("app = App()", "app = App("))
     port = free_port()
-    process = start(
-        framework_command("run", "site_app:app", "--reload", "--port", str(port)),
-        cwd=project,
-        new_session=True,
-    )
+    process = start_reloading(project, port)
     try:
         assert process.stderr is not None
         error = ""
