@@ -138,7 +138,10 @@ def test_trailing_slash_redirect_never_points_to_another_host() -> None:
 def test_extra_trailing_slash_is_404_not_a_redirect() -> None:
     client = TestClient(make_app())
 
-    client.get("/users/42/", status=404)
+    response = client.get("/users/42/", status=404)
+
+    assert "Location" not in response.headers
+    assert "404 Not Found" in response.text
 
 
 def test_path_longer_than_the_limit_is_414() -> None:
@@ -363,7 +366,9 @@ def test_custom_type_whose_converter_raises_is_a_404() -> None:
 def test_huge_integer_is_404_not_500() -> None:
     client = TestClient(make_app())
 
-    client.get("/users/" + "9" * 5000, status=404)
+    response = client.get("/users/" + "9" * 5000, status=404)
+
+    assert "404 Not Found" in response.text
 
 
 def test_raised_http_error_becomes_that_response() -> None:

@@ -243,8 +243,9 @@ def test_no_combination_of_built_in_types_backtracks() -> None:
         except RouteError:  # two path fields
             continue
         for unit in {first, second, first + "a", second + "0", first + second + "/"}:
-            for end in ("/y", "!/x"):
-                router.match("/f/" + unit * (8000 // len(unit)) + end)
+            hostile = "/f/" + unit * (8000 // len(unit))
+            assert router.match(hostile + "/y") is None  # the pattern ends in /x
+            router.match(hostile + "!/x")  # may match or not; it must only finish
 
 
 def test_a_field_ends_at_the_first_separator_when_more_could_follow() -> None:
