@@ -177,9 +177,12 @@ class App:
                 if isinstance(result, webob.exc.WSGIHTTPException):
                     raise result  # a returned error is rendered like a raised one
                 response = to_response(result, view)
+                # Built from a str, bytes, dict or list: every header is the framework's own.
+                headers_are_ours = not isinstance(result, webob.Response)
             except webob.exc.WSGIHTTPException as error:
                 response = self.error_response(request, error)
-            self._finish(request, response)  # may still fail: a header with CR/LF is a 500
+                headers_are_ours = False
+            self._finish(request, response, headers_are_ours)  # may fail: CR/LF in a header
             return response
         except Exception:
             logger.exception(
@@ -190,14 +193,17 @@ class App:
             if request._open_files is not None:
                 request.close_files()
 
-    def _finish(self, request: Request, response: webob.Response) -> None:
+    def _finish(self, request: Request, response: webob.Response, headers_are_ours: bool) -> None:
         """Fill in a route redirect's URL, refuse CR/LF in headers, save a changed session.
 
-        A failed request (5xx) never changes the session.
+        Headers the view or an error could have set are checked (``headers_are_ours`` skips
+        that for responses built only from constants). A failed request (5xx) never changes
+        the session.
         """
         if isinstance(response, Redirect):
             response.resolve(request)
-        check_header_values(response.headerlist)
+        if not headers_are_ours:
+            check_header_values(response.headerlist)
         if request._session is not None and response.status_code < 500:
             self.sessions.save(request.session, request, response)
 
