@@ -10,7 +10,6 @@ CR/LF in headers and writes the session cookie if the session changed.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -27,7 +26,12 @@ from .forms import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS
 from .requests import Request
 from .responses import Redirect, Response, to_response
 from .routing import Match, Route, Router
-from .security import check_header_values, check_host, normalise_allowed_hosts
+from .security import (
+    CONTROL_CHARACTERS,
+    check_header_values,
+    check_host,
+    normalise_allowed_hosts,
+)
 from .sessions import SecretKey, SessionCookies, get_flashed_messages
 from .static import STATIC_PREFIX, StaticSetting, resolve_static_directory, static_files
 from .templating import Templates, TemplateSetting, resolve_directories
@@ -44,7 +48,6 @@ logger = logging.getLogger("framework")
 
 ViewClass = TypeVar("ViewClass", bound=type[View])
 
-_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
 # Characters kept as they are when a query string is copied into a Location header.
 _QUERY_SAFE = "=&;%+/?:@!$'()*,~"
 
@@ -235,7 +238,7 @@ class App:
                 raw_path = raw_path.encode("latin-1").decode("utf-8")
             except UnicodeError:
                 raise errors.BadRequest("The path is not valid UTF-8.") from None
-        if _CONTROL_CHARACTERS.search(raw_path):
+        if CONTROL_CHARACTERS.search(raw_path):
             raise errors.BadRequest("The path contains control characters.")
         return raw_path
 

@@ -84,11 +84,6 @@ class Request(webob.Request):
             session = self.__dict__["_session"] = self.app.sessions.load(self)
         return session
 
-    @property
-    def session_loaded(self) -> bool:
-        """Whether ``session`` was used, so that the App must consider writing it back."""
-        return self._session is not None
-
     def flash(self, message: str, category: str = "info") -> None:
         """Show ``message`` on the next page that calls ``get_flashed_messages()``."""
         add_flash(self.session, message, category)

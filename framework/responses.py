@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -12,6 +11,8 @@ from urllib.parse import quote, urlsplit
 import webob
 from webob.response import EmptyResponse
 from webob.util import status_reasons
+
+from .security import CONTROL_CHARACTERS
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -127,7 +128,6 @@ class RedirectError(ValueError):
 
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
 # Characters a Location keeps as they are: RFC 3986 reserved ones and existing %-escapes.
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
@@ -178,7 +178,7 @@ def redirect(
 
 def _safe_location(url: str, allow_external: bool) -> str:
     """Check a redirect URL as a browser would read it, and percent-encode what needs it."""
-    if _CONTROL_CHARACTERS.search(url):
+    if CONTROL_CHARACTERS.search(url):
         raise RedirectError(f"refusing a redirect URL with control characters: {url!r}")
     # Browsers strip spaces around a URL and read "\\" as "/" (WHATWG URL standard).
     as_read = url.strip(" ").replace("\\", "/")

@@ -9,7 +9,10 @@ from collections.abc import Iterable
 
 from . import errors
 
-__all__ = ["check_header_values", "check_host", "normalise_allowed_hosts"]
+__all__ = ["CONTROL_CHARACTERS", "check_header_values", "check_host", "normalise_allowed_hosts"]
+
+#: Characters refused in paths and redirect targets: C0 controls (CR, LF, NUL...) and DEL.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
 
 # A DNS name or IPv4 address, or a bracketed IPv6 address; in a Host header, with a port.
 _HOST_NAME = r"[a-z0-9.-]+|\[[a-f0-9:.]+\]"
