@@ -1,10 +1,10 @@
 """The App: configuration, route registration and the WSGI entry point.
 
 A request's whole path is visible here: ``__call__`` hands ``/static/`` to WhiteNoise
-(when configured) and builds the ``Request``; ``handle`` checks the Host (when configured),
-matches a route, builds the view, dispatches to its handler, turns the result into a
-response, and turns every exception into an error page, in one place; ``_finish`` refuses
-CR/LF in headers and writes the session cookie if the session changed.
+(when configured); ``handle`` checks the Host (when configured), matches a route, builds
+the ``Request`` and the view, dispatches to its handler, turns the result into a response,
+and turns every exception into an error page, in one place; ``_finish`` refuses CR/LF in
+headers and writes the session cookie if the session changed.
 """
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ __all__ = ["App"]
 logger = logging.getLogger("framework")
 
 ViewClass = TypeVar("ViewClass", bound=type[View])
+
+# The default 404 page, sent for paths no route matches when the app has no 404.html.
+_NOT_FOUND_PAGE = errors.default_page(errors.NotFound())
 
 # Characters kept as they are when a query string is copied into a Location header.
 _QUERY_SAFE = "=&;%+/?:@!$'()*,~"
@@ -161,20 +164,27 @@ class App:
         ):
             return self._static_files(environ, start_response)
         # The line of _respond, inlined: this is the path every request takes.
-        return self.handle(Request(environ, self))(environ, start_response)
+        return self.handle(environ)(environ, start_response)
 
     def _respond(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer a request with the routes (WhiteNoise's fallback for unknown static files)."""
-        return self.handle(Request(environ, self))(environ, start_response)
+        return self.handle(environ)(environ, start_response)
 
-    def handle(self, request: Request) -> webob.Response:
-        """Turn a request into a response; the only place exceptions become error pages."""
+    def handle(self, environ: WSGIEnvironment) -> webob.Response:
+        """Turn a request into a response; the only place exceptions become error pages.
+
+        The Request is built once a route matched. A path that matches none gets the default
+        404 page without one (unless the app has a ``404.html``): misses cost next to nothing.
+        """
+        request: Request | None = None
         try:
             try:
-                if self.allowed_hosts is not None:
-                    check_host(request.host, self.allowed_hosts)
-                match = self.match(request)
-                request._set_route(match.route.name, match.params)
+                match = self.match(environ)
+                if match is None:
+                    if not self.templates.exists("404.html"):
+                        return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
+                    raise errors.NotFound()
+                request = Request(environ, self, match.route.name, match.params)
                 view = match.route.view(request, self, match.params)
                 result = view.dispatch(request, **match.params)
                 if isinstance(result, webob.exc.WSGIHTTPException):
@@ -183,17 +193,21 @@ class App:
                 # Built from a str, bytes, dict or list: every header is the framework's own.
                 headers_are_ours = not isinstance(result, webob.Response)
             except webob.exc.WSGIHTTPException as error:
+                if request is None:
+                    request = Request(environ, self)
                 response = self.error_response(request, error)
                 headers_are_ours = False
             self._finish(request, response, headers_are_ours)  # may fail: CR/LF in a header
             return response
         except Exception:
             logger.exception(
-                "Unhandled exception in %s %r", request.method, request.environ.get("PATH_INFO")
+                "Unhandled exception in %s %r",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
             )
-            return self._server_error_response(request)
+            return self._server_error_response(request or Request(environ, self))
         finally:
-            if request._open_files is not None:
+            if request is not None and request._open_files is not None:
                 request.close_files()
 
     def _finish(self, request: Request, response: webob.Response, headers_are_ours: bool) -> None:
@@ -210,21 +224,23 @@ class App:
         if request._session is not None and response.status_code < 500:
             self.sessions.save(request.session, request, response)
 
-    def match(self, request: Request) -> Match:
-        """Find the route for the request's path, or raise the redirect, 400, 404 or 414."""
-        raw_path = request.environ.get("PATH_INFO") or "/"
+    def match(self, environ: WSGIEnvironment) -> Match | None:
+        """Find the route for the request's path: None if there is none.
+
+        Raises the 400 for a bad ``Host`` (when ``allowed_hosts`` is set) or an undecodable path,
+        the 414 for a long one, and the slash redirect when only ``path + "/"`` has a route.
+        """
+        if self.allowed_hosts is not None:
+            check_host(environ, self.allowed_hosts)
+        raw_path = environ.get("PATH_INFO") or "/"
         path = self._decode_path(raw_path)
         match = self.router.match(path)
-        if match is not None:
+        if match is not None or not self._has_slash_routes or path.endswith("/"):
             return match
-        if (
-            self._has_slash_routes
-            and not path.endswith("/")
-            and self.router.match(path + "/") is not None
-        ):
+        if self.router.match(path + "/") is not None:
             # 308, not 301: the client must repeat the same method with the same body.
-            raise errors.PermanentRedirect(location=_same_site_location(request, raw_path + "/"))
-        raise errors.NotFound()
+            raise errors.PermanentRedirect(location=_same_site_location(environ, raw_path + "/"))
+        return None
 
     def _decode_path(self, raw_path: str) -> str:
         if len(raw_path) > self.max_path_length:
@@ -278,14 +294,14 @@ class App:
         return self.error_response(request, errors.InternalServerError())
 
 
-def _same_site_location(request: Request, raw_path: str) -> str:
+def _same_site_location(environ: WSGIEnvironment, raw_path: str) -> str:
     """Percent-encode a PEP 3333 path (and query) into a Location that stays on this site."""
-    location = quote(request.environ.get("SCRIPT_NAME", "").encode("latin-1"))
+    location = quote(environ.get("SCRIPT_NAME", "").encode("latin-1"))
     location += quote(raw_path.encode("latin-1"))
     if location.startswith("//"):
         # "//host/..." would be a protocol-relative URL to another site.
         location = "/%2F" + location[2:]
-    query = request.environ.get("QUERY_STRING", "")
+    query = environ.get("QUERY_STRING", "")
     if query:
         location += "?" + quote(query.encode("latin-1"), safe=_QUERY_SAFE)
     return location

@@ -192,16 +192,21 @@ class Request(webob.Request):
         stream.seek(0)
         return stream
 
-    def __init__(self, environ: WSGIEnvironment, app: App | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        environ: WSGIEnvironment,
+        app: App | None = None,
+        route_name: str | None = None,
+        route_params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if kwargs or type(environ) is not dict:
             super().__init__(environ, **kwargs)  # WebOb's checks and legacy arguments
-        # What WebOb's constructor sets for a plain environ, set directly: every request pays it.
-        self.__dict__.update(environ=environ, app=app)
-
-    def _set_route(self, route_name: str, route_params: dict[str, Any]) -> None:
-        # Straight into the instance: WebOb's attribute hook costs more than a route match
-        # (and dict.update with keywords twice what two stores do).
+        # What WebOb's constructor sets for a plain environ, and the route, written straight into
+        # the instance: every request pays for this, and WebOb's attribute hook costs more.
         attributes = self.__dict__
+        attributes["environ"] = environ
+        attributes["app"] = app
         attributes["route_name"] = route_name
         attributes["route_params"] = route_params
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from . import errors
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 __all__ = ["CONTROL_CHARACTERS", "check_header_values", "check_host", "normalise_allowed_hosts"]
 
@@ -28,12 +32,16 @@ def normalise_allowed_hosts(allowed_hosts: Iterable[str]) -> frozenset[str]:
     return hosts
 
 
-def check_host(host: str, allowed_hosts: frozenset[str]) -> None:
-    """Raise ``errors.BadRequest`` unless ``host`` (a Host header) names an allowed host.
+def check_host(environ: WSGIEnvironment, allowed_hosts: frozenset[str]) -> None:
+    """Raise ``errors.BadRequest`` unless the request's Host names an allowed host.
 
-    The port is ignored. ``"*"`` allows any well-formed host; ``".example.com"`` allows
-    example.com and its subdomains.
+    The Host is read as WebOb's ``request.host`` reads it: the header, else the server's
+    name and port. The port is ignored. ``"*"`` allows any well-formed host;
+    ``".example.com"`` allows example.com and its subdomains.
     """
+    host = environ.get("HTTP_HOST")
+    if host is None:
+        host = f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
     found = _HOST.fullmatch(host.lower())
     if found is None:
         raise errors.BadRequest("The Host header is malformed.")

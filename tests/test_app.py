@@ -114,6 +114,39 @@ def test_404_uses_the_apps_404_template(tmp_path: Path) -> None:
     assert response.text == "<h1>Lost: 404 /missing</h1>"
 
 
+def test_head_of_an_unknown_path_is_a_404_with_the_pages_headers_and_no_body() -> None:
+    app = make_app()
+    _, get_headers, page = call_wsgi(app, "/nowhere")
+
+    status, headers, body = call_wsgi(app, "/nowhere", method="HEAD")
+
+    assert (status, body) == ("404 Not Found", b"")
+    assert headers == get_headers
+    assert ("Content-Length", str(len(page))) in headers
+
+
+def test_a_404_template_added_while_debugging_is_used_at_once(tmp_path: Path) -> None:
+    client = TestClient(App(templates=tmp_path, debug=True))
+    assert "404 Not Found" in client.get("/missing", status=404).text
+
+    (tmp_path / "404.html").write_text("<p>Nothing at {{ request.path }}</p>")
+
+    assert client.get("/missing", status=404).text == "<p>Nothing at /missing</p>"
+
+
+def test_a_broken_404_template_falls_back_to_the_default_page(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "404.html").write_text("{{ request.nothing_here() }}")
+    client = TestClient(App(templates=tmp_path))
+
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = client.get("/missing", status=404)
+
+    assert "404 Not Found" in response.text
+    assert "Error page template 404.html failed" in caplog.text
+
+
 def test_missing_trailing_slash_redirects_with_308_keeping_the_query() -> None:
     client = TestClient(make_app())
 

@@ -19,6 +19,7 @@ from wsgiref.validate import validator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wsgi_calls import call_app, make_environ
 
 from framework import App, RedirectError, Request, Response, View, errors, redirect
 from framework.security import check_header_values
@@ -201,6 +202,27 @@ def test_other_hosts_are_400(host: str) -> None:
 
     assert "400 Bad Request" in response.text
     assert "Host" in response.text
+
+
+def test_the_host_is_checked_before_the_path_is_looked_up() -> None:
+    client = TestClient(hosts_app(["good.com"]))
+
+    client.get("/no/such/page", headers={"Host": "good.com"}, status=404)
+    response = client.get("/no/such/page", headers={"Host": "evil.com"}, status=400)
+
+    assert "Host" in response.text
+
+
+@pytest.mark.parametrize(
+    ("server_name", "status"), [("good.com", "200 OK"), ("evil.com", "400 Bad Request")]
+)
+def test_without_a_host_header_the_server_name_is_checked(server_name: str, status: str) -> None:
+    environ = make_environ("/", SERVER_NAME=server_name, SERVER_PORT="8080")
+    del environ["HTTP_HOST"]  # an HTTP/1.0 request
+
+    got_status, _, _ = call_app(hosts_app(["good.com"]), environ)
+
+    assert got_status == status
 
 
 def test_a_star_allows_any_well_formed_host() -> None:
