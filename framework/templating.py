@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,32 @@ def resolve_directories(setting: TemplateSetting | None, base: Path) -> list[Pat
     return directories
 
 
+class _Template(jinja2.Template):
+    """A Jinja2 template that builds its render context with dict.update.
+
+    Jinja merges a template's globals into each context with ``dict(template.globals, **vars)``.
+    Those globals are a ChainMap, which ``dict()`` reads one key at a time in Python: with
+    Jinja's globals and the framework's, that was 5 µs of every render. Merging the ChainMap's
+    layers with ``dict.update`` builds the same mapping in a fraction of that.
+    """
+
+    def new_context(
+        self,
+        vars: dict[str, Any] | None = None,
+        shared: bool = False,
+        locals: Mapping[str, Any] | None = None,
+    ) -> jinja2.runtime.Context:
+        globals = self.globals
+        if shared or not isinstance(globals, ChainMap):
+            return super().new_context(vars, shared, locals)
+        merged: dict[str, Any] = {}
+        for layer in reversed(globals.maps):  # the environment's first, the template's over them
+            merged.update(layer)
+        if vars:
+            merged.update(vars)
+        return super().new_context(merged, shared=True, locals=locals)
+
+
 class Templates:
     """Render templates from a list of directories, with autoescape for HTML and XML."""
 
@@ -54,6 +81,7 @@ class Templates:
             autoescape=jinja2.select_autoescape(AUTOESCAPE_EXTENSIONS),
             auto_reload=auto_reload,
         )
+        self.environment.template_class = _Template
         self.environment.globals.update(request=None, url_for=self._url_for, static=self._static)
 
     def render(self, template_name: str, /, **context: Any) -> str:

@@ -180,3 +180,30 @@ def test_debug_app_reloads_a_changed_template(tmp_path: Path) -> None:
     os.utime(template, ns=(mtime, mtime))
 
     assert app.templates.render("live.html") == "new"
+
+
+def test_render_context_layers_globals_as_jinja_does(tmp_path: Path) -> None:
+    (tmp_path / "layers.html").write_text("{{ a }} {{ b }} {{ c }} {{ d }}")
+    app = App(templates=tmp_path)
+    environment = app.templates.environment
+    environment.globals.update(a="env", b="env", c="env")
+    template = environment.get_template("layers.html", globals={"b": "template", "c": "template"})
+    environment.globals["d"] = "added later"
+
+    assert template.render(c="render") == "env template render added later"
+    assert app.templates.render("layers.html", c="view") == "env template view added later"
+    assert environment.globals["b"] == "env"  # a template's globals stay its own
+
+
+def test_imports_and_includes_see_globals_and_the_context(tmp_path: Path) -> None:
+    (tmp_path / "macros.html").write_text(
+        "{% macro shout(x) %}{{ x|upper }}{{ mark }}{% endmacro %}"
+    )
+    (tmp_path / "part.html").write_text("[{{ name }}{{ mark }}]")
+    (tmp_path / "page.html").write_text(
+        "{% import 'macros.html' as m %}{{ m.shout(name) }} {% include 'part.html' %}"
+    )
+    app = App(templates=tmp_path)
+    app.templates.environment.globals["mark"] = "!"
+
+    assert app.templates.render("page.html", name="ada") == "ADA! [ada!]"
