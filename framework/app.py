@@ -177,6 +177,7 @@ class App:
         404 page without one (unless the app has a ``404.html``): misses cost next to nothing.
         """
         request: Request | None = None
+        response: webob.Response
         try:
             try:
                 match = self.match(environ)
@@ -184,20 +185,26 @@ class App:
                     if not self.templates.exists("404.html"):
                         return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
                     raise errors.NotFound()
-                request = Request(environ, self, match.route.name, match.params)
-                view = match.route.view(request, self, match.params)
-                result = view.dispatch(request, **match.params)
-                if isinstance(result, webob.exc.WSGIHTTPException):
-                    raise result  # a returned error is rendered like a raised one
-                response = to_response(result, view)
-                # Built from a str, bytes, dict or list: every header is the framework's own.
-                headers_are_ours = not isinstance(result, webob.Response)
+                route, params = match
+                request = Request(environ, self, route.name, params)
+                view = route.view(request, self, params)
+                result = view.dispatch(request, **params)
+                if type(result) is str:  # the most common return value: a page
+                    response = Response.from_bytes(result.encode())
+                    headers_are_ours = True
+                else:
+                    if isinstance(result, webob.exc.WSGIHTTPException):
+                        raise result  # a returned error is rendered like a raised one
+                    response = to_response(result, view)
+                    # Built from bytes, a dict or a list: every header is the framework's own.
+                    headers_are_ours = not isinstance(result, webob.Response)
             except webob.exc.WSGIHTTPException as error:
                 if request is None:
                     request = Request(environ, self)
                 response = self.error_response(request, error)
                 headers_are_ours = False
-            self._finish(request, response, headers_are_ours)  # may fail: CR/LF in a header
+            if not headers_are_ours or request._session is not None:  # else nothing to finish
+                self._finish(request, response, headers_are_ours)  # may fail: CR/LF in a header
             return response
         except Exception:
             logger.exception(
@@ -233,7 +240,10 @@ class App:
         if self.allowed_hosts is not None:
             check_host(environ, self.allowed_hosts)
         raw_path = environ.get("PATH_INFO") or "/"
-        path = self._decode_path(raw_path)
+        if raw_path.isascii() and raw_path.isprintable() and len(raw_path) <= self.max_path_length:
+            path = raw_path  # the usual case, checked inline: nothing to decode or refuse
+        else:
+            path = self._decode_path(raw_path)
         match = self.router.match(path)
         if match is not None or not self._has_slash_routes or path.endswith("/"):
             return match

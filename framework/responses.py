@@ -40,17 +40,22 @@ _REASONS = {status.value: status.phrase for status in HTTPStatus} | status_reaso
 _STATUS_LINES = {code: f"{code} {reason}" for code, reason in _REASONS.items()}
 
 
+_new_object = object.__new__  # an instance without running __init__
+
+
 class Response(webob.Response):
     """A WebOb response that defaults to ``text/html; charset=utf-8``."""
 
     default_content_type = "text/html"
     default_charset = "utf-8"
 
-    # Set by WebOb's constructor; declared for `from_bytes`, which sets them itself.
+    # Set by WebOb's constructor; declared for `from_bytes`, which sets the first three itself
+    # and leaves these two at their class defaults (what WebOb would set them to).
     _status: str
-    _headers: Any
     _headerlist: list[tuple[str, str]]
     _app_iter: Iterable[bytes]
+    _headers: Any = None
+    conditional_response: bool = False
 
     @classmethod
     def from_bytes(cls, body: bytes, *, status: int = 200, content_type: str = HTML) -> Response:
@@ -59,12 +64,10 @@ class Response(webob.Response):
         WebOb's ``__init__`` sorts out every combination of arguments; with the body, status and
         full content type known, only the attributes it would end up with need setting.
         """
-        response = cls.__new__(cls)
+        response: Response = _new_object(cls)
         response._status = _STATUS_LINES[status]
-        response._headers = None
         response._headerlist = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         response._app_iter = [body]
-        response.conditional_response = False
         return response
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
