@@ -7,6 +7,7 @@ class UserDetail(View):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import csrf, errors
@@ -59,7 +60,16 @@ class View:
     def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
         """Call the handler for ``request.method`` with the route parameters.
 
-        405 comes before the CSRF check: a method with no handler has nothing to protect.
+        Override it to run code around every handler, calling ``super().dispatch(...)``.
+        """
+        result: HandlerResult = self._handler_for(request)(request, **params)
+        return result
+
+    def _handler_for(self, request: Request) -> Callable[..., HandlerResult]:
+        """Return the bound handler for ``request.method``, once the method may run at all.
+
+        A method with no handler is a 405; then ``POST``, ``PUT``, ``PATCH`` and ``DELETE``
+        must pass the CSRF check (405 first: a method with no handler has nothing to protect).
         """
         method = request.environ["REQUEST_METHOD"]
         handler_name = self._handler_names.get(method)
@@ -69,8 +79,8 @@ class View:
             )
         if method in csrf.UNSAFE_METHODS and not self.csrf_exempt:
             csrf.check(request)
-        result: HandlerResult = getattr(self, handler_name)(request, **params)
-        return result
+        handler: Callable[..., HandlerResult] = getattr(self, handler_name)
+        return handler
 
     def options(self, request: Request, /, **params: Any) -> HandlerResult:
         """Answer ``OPTIONS`` with the allowed methods and no body."""

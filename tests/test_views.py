@@ -230,6 +230,25 @@ def test_overridden_dispatch_can_refuse_or_delegate(app: App, client: TestClient
     assert allowed_through.text == "secret 1"
 
 
+def test_dispatch_from_a_mixin_runs_around_every_handler(app: App, client: TestClient) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    class Audited:
+        def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
+            calls.append((request.method, params))
+            result: HandlerResult = super().dispatch(request, **params)  # type: ignore[misc]
+            return result
+
+    @app.route("/audited/{id:d}")
+    class Page(Audited, View):
+        def get(self, request: Request, id: int) -> str:
+            return f"page {id}"
+
+    assert client.get("/audited/7").text == "page 7"
+    assert client.put("/audited/7", status=405).headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert calls == [("GET", {"id": 7}), ("PUT", {"id": 7})]
+
+
 def test_render_accepts_name_as_a_context_variable_and_passes_the_request(
     app: App, client: TestClient, templates_dir: Path
 ) -> None:
