@@ -236,7 +236,7 @@ class App:
             self.sessions.save(request.session, request, response)
 
     def match(self, environ: WSGIEnvironment) -> Match | None:
-        """Find the route for the request's path: None if there is none.
+        """Find ``(route, params)`` for the request's path: None if no route matches.
 
         Raises the 400 for a bad ``Host`` (when ``allowed_hosts`` is set) or an undecodable path,
         the 414 for a long one, and the slash redirect when only ``path + "/"`` has a route.

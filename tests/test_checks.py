@@ -183,7 +183,7 @@ def test_every_path_of_a_reported_route_is_matched_by_the_earlier_route(
     match = app.router.match(path)
 
     assert match is not None
-    assert match.route is earlier, f"{path!r} reached {match.route.pattern!r}"
+    assert match[0] is earlier, f"{path!r} reached {match[0].pattern!r}"
 
 
 # Templates
