@@ -257,12 +257,10 @@ class App:
         return None
 
     def _decode_path(self, raw_path: str) -> str:
+        """The paths ``match`` does not accept inline: too long, not ASCII, or not printable."""
         if len(raw_path) > self.max_path_length:
             raise errors.URITooLong(f"The path is longer than {self.max_path_length} characters.")
-        if raw_path.isascii():
-            if raw_path.isprintable():  # for ASCII: no control characters
-                return raw_path
-        else:
+        if not raw_path.isascii():
             # PEP 3333: PATH_INFO carries the raw bytes as latin-1 characters; URLs are UTF-8.
             try:
                 raw_path = raw_path.encode("latin-1").decode("utf-8")

@@ -102,8 +102,6 @@ def to_response(result: HandlerResult, source: object = "the handler") -> webob.
     Anything else is a programming error, reported with ``source``: a name, or the view
     (named by its class).
     """
-    if type(result) is str:  # the most common return value, tested first
-        return Response.from_bytes(result.encode("utf-8"))
     if isinstance(result, Response):
         return result
     if isinstance(result, webob.Response):
