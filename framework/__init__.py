@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import errors
 from .app import App
-from .forms import UploadedFile
+from .parsing import UploadedFile
 from .requests import Request
 from .responses import RedirectError, Response, redirect
 from .sessions import Session

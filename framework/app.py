@@ -22,7 +22,7 @@ import webob
 import webob.exc
 
 from . import csrf, errors
-from .forms import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS
+from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS
 from .requests import Request
 from .responses import Redirect, Response, to_response
 from .routing import Match, Route, Router

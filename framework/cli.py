@@ -7,27 +7,98 @@ working directory. Problems are one line on stderr and exit status 1.
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import sys
+import traceback
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
+from . import servers
 from .app import App
 from .checks import check_app
-from .servers import SERVERS, CommandError, ServerOptions, import_app, run
 
-__all__ = ["import_app", "main"]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+__all__ = ["CommandError", "import_app", "main"]
+
+
+class CommandError(Exception):
+    """A problem to report as one line on stderr, with exit status 1."""
+
+
+def import_app(target: str) -> WSGIApplication:
+    """Import ``module:attribute`` (default attribute: ``app``) from the working directory."""
+    module_name, _, attribute = target.partition(":")
+    attribute = attribute or "app"
+    # Console scripts do not have the working directory on sys.path; `views:app` lives there.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:  # the user's module may raise anything while it runs
+        raise CommandError(f"cannot import {module_name!r}: {_describe(error)}") from error
+    try:
+        app: WSGIApplication = getattr(module, attribute)
+    except AttributeError:
+        raise CommandError(f"module {module_name!r} has no attribute {attribute!r}") from None
+    if not callable(app):
+        raise CommandError(f"{target} is not a WSGI application")
+    return app
+
+
+def _describe(error: BaseException) -> str:
+    """One line saying what went wrong and where: ``ModuleNotFoundError: ...`` or a file:line."""
+    if isinstance(error, ImportError):
+        return str(error)
+    if isinstance(error, SyntaxError):
+        return f"SyntaxError: {error.msg} ({error.filename}, line {error.lineno})"
+    # Point at the innermost line of the user's project (below the cwd), not at the stdlib.
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename]
+    project = [frame for frame in frames if frame.filename.startswith(os.getcwd() + os.sep)]
+    where = ""
+    if project or frames:
+        innermost = (project or frames)[-1]
+        where = f" ({innermost.filename}, line {innermost.lineno})"
+    return f"{type(error).__name__}: {error}{where}"
 
 
 def _run(arguments: argparse.Namespace) -> int:
-    options = ServerOptions(
-        target=arguments.app,
-        server=arguments.server,
-        host=arguments.host,
-        port=arguments.port,
-        threads=arguments.threads,
-        access_log=arguments.access_log,
-    )
-    run(options, reload=arguments.reload)
+    """Serve the app until Ctrl-C; with ``--reload``, from a worker restarted on changes."""
+    try:
+        options = servers.ServerOptions(
+            server=arguments.server,
+            host=arguments.host,
+            port=arguments.port,
+            threads=arguments.threads,
+            access_log=arguments.access_log,
+        )
+        if arguments.reload:
+            options = replace(options, port=servers.reserve_port(options.host, options.port))
+            servers.start_reloader("framework.cli._serve_reloading", arguments.app, options)
+        else:
+            servers.serve(import_app(arguments.app), options, name=arguments.app)
+    except ValueError as error:  # bad options or a busy port
+        raise CommandError(str(error)) from error
     return 0
+
+
+def _serve_reloading(target: str, options: servers.ServerOptions) -> None:
+    """The hupper worker: import and serve; an error is one line, then wait for a fixed file."""
+    try:
+        app = import_app(target)
+    except CommandError as error:
+        servers.watch_files_of(error.__cause__)
+        print(f"framework: {error}", file=sys.stderr, flush=True)
+        sys.exit(1)
+    servers.watch_templates(app)
+    try:
+        servers.serve(app, options, name=target)
+    except ValueError as error:
+        print(f"framework: {error}", file=sys.stderr, flush=True)
+        sys.exit(1)
 
 
 def _routes(arguments: argparse.Namespace) -> int:
@@ -81,7 +152,10 @@ def _parser() -> argparse.ArgumentParser:
     run_command = commands.add_parser("run", help="serve an app (waitress by default)")
     run_command.add_argument("app", nargs="?", default="views:app", help=app_help)
     run_command.add_argument(
-        "--server", choices=SERVERS, default=SERVERS[0], help="the WSGI server (waitress)"
+        "--server",
+        choices=servers.SERVERS,
+        default=servers.SERVERS[0],
+        help="the WSGI server (waitress)",
     )
     run_command.add_argument("--host", default="127.0.0.1", help="interface (127.0.0.1)")
     run_command.add_argument("--port", type=int, default=8000, help="port, 0 for any free (8000)")

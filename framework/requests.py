@@ -1,7 +1,7 @@
 """The Request class: a WebOb request that knows its app and route, with safe parsing.
 
 ``GET``, ``POST``, ``body`` and ``json`` answer bad or oversized input with a 4xx (see
-forms.py); ``session`` is read from its cookie only when first used.
+parsing.py); ``session`` is read from its cookie only when first used.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import webob
 from webob.multidict import GetDict, MultiDict, NoVars
 
 from . import errors
-from .forms import (
+from .parsing import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_FORM_FIELDS,
     UploadedFile,

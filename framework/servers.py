@@ -1,207 +1,57 @@
-"""Serving a WSGI app for ``framework run``: waitress or wsgiref, the access log, hupper reload.
+"""Serving a WSGI app: waitress or wsgiref, with the access log, until Ctrl-C or SIGTERM.
 
+``serve`` is what ``framework run`` does once it has imported the app; with ``--reload`` it runs in
+a hupper worker that ``start_reloader`` restarts whenever a source file or template changes.
 Production servers (gunicorn, ``waitress-serve``) import ``views:app`` themselves and need
-nothing from here; :class:`AccessLog` is the one piece they may want to wrap the app in.
+nothing from here. Problems (a busy port, bad options) are ``ValueError``s the CLI words.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import signal
 import socket
-import sys
 import threading
-import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import hupper
 from waitress.server import create_server
 
+from .accesslog import AccessLog
+
 if TYPE_CHECKING:
-    from _typeshed import OptExcInfo
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication
 
 __all__ = [
     "SERVERS",
     "AccessLog",
-    "CommandError",
     "ServerOptions",
-    "import_app",
-    "run",
+    "reserve_port",
     "serve",
+    "start_reloader",
+    "watch_files_of",
+    "watch_templates",
 ]
 
 #: The servers ``framework run --server`` knows; the first is the default.
 SERVERS = ("waitress", "wsgiref")
 
-access_logger = logging.getLogger("framework.access")
-
 #: How long a reloading worker may take to stop before hupper kills it. hupper's default, 1 s,
 #: is shorter than its own worker needs to exit (it joins a thread that polls every second).
 _SHUTDOWN_SECONDS = 10
 
-# Characters kept as they are when a method or path is written into a log line; everything
-# else (spaces, newlines, quotes) is percent-encoded so a request cannot forge log lines.
-_LOG_SAFE = "/:@!$&'()*+,;=~%"
-
-
-class CommandError(Exception):
-    """A problem to report as one line on stderr, with exit status 1."""
-
-
-def import_app(target: str) -> WSGIApplication:
-    """Import ``module:attribute`` (default attribute: ``app``) from the working directory."""
-    module_name, _, attribute = target.partition(":")
-    attribute = attribute or "app"
-    # Console scripts do not have the working directory on sys.path; `views:app` lives there.
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as error:  # the user's module may raise anything while it runs
-        raise CommandError(f"cannot import {module_name!r}: {_describe(error)}") from error
-    try:
-        app: WSGIApplication = getattr(module, attribute)
-    except AttributeError:
-        raise CommandError(f"module {module_name!r} has no attribute {attribute!r}") from None
-    if not callable(app):
-        raise CommandError(f"{target} is not a WSGI application")
-    return app
-
-
-def _describe(error: BaseException) -> str:
-    """One line saying what went wrong and where: ``ModuleNotFoundError: ...`` or a file:line."""
-    if isinstance(error, ImportError):
-        return str(error)
-    if isinstance(error, SyntaxError):
-        return f"SyntaxError: {error.msg} ({error.filename}, line {error.lineno})"
-    # Point at the innermost line of the user's project (below the cwd), not at the stdlib.
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename]
-    project = [frame for frame in frames if frame.filename.startswith(os.getcwd() + os.sep)]
-    where = ""
-    if project or frames:
-        innermost = (project or frames)[-1]
-        where = f" ({innermost.filename}, line {innermost.lineno})"
-    return f"{type(error).__name__}: {error}{where}"
-
-
-class AccessLog:
-    """WSGI middleware: log one line per request (method, path, status, bytes, duration in ms).
-
-    The line is written when the server closes the response, so the duration and byte count
-    cover the whole body. ``framework run`` adds it; wrap ``app`` yourself to use it elsewhere.
-    """
-
-    def __init__(self, app: WSGIApplication, logger: logging.Logger = access_logger) -> None:
-        self.app = app
-        self.logger = logger
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        exchange = _Exchange(
-            method=_log_safe(environ.get("REQUEST_METHOD", "")),
-            path=_log_safe(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")),
-            started=time.perf_counter(),
-        )
-
-        def recording_start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None, /
-        ) -> Callable[[bytes], object]:
-            exchange.status = status.split(" ", 1)[0]
-            write = start_response(status, headers, exc_info)
-
-            def counting_write(data: bytes) -> object:
-                exchange.bytes_sent += len(data)
-                return write(data)
-
-            return counting_write
-
-        try:
-            body = self.app(environ, recording_start_response)
-        except BaseException:
-            exchange.status = exchange.status or "500"  # the server answers 500 for us
-            self._log(exchange)
-            raise
-        return _LoggedBody(body, exchange, self._log)
-
-    def _log(self, exchange: _Exchange) -> None:
-        duration_ms = (time.perf_counter() - exchange.started) * 1000
-        self.logger.info(
-            "%s %s %s %d bytes %.1f ms",
-            exchange.method,
-            exchange.path,
-            exchange.status or "-",
-            exchange.bytes_sent,
-            duration_ms,
-            extra={
-                "method": exchange.method,
-                "path": exchange.path,
-                "status": exchange.status,
-                "bytes_sent": exchange.bytes_sent,
-                "duration_ms": duration_ms,
-            },
-        )
-
-
-@dataclass
-class _Exchange:
-    """What the access log learns about one request while it is answered."""
-
-    method: str
-    path: str
-    started: float
-    status: str = ""
-    bytes_sent: int = 0
-
-
-class _LoggedBody:
-    """Wrap a response body to count its bytes and log the request when the server closes it."""
-
-    def __init__(
-        self, body: Iterable[bytes], exchange: _Exchange, log: Callable[[_Exchange], None]
-    ) -> None:
-        self._body = body
-        self._exchange = exchange
-        self._log: Callable[[_Exchange], None] | None = log
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._body:
-            self._exchange.bytes_sent += len(chunk)
-            yield chunk
-
-    def close(self) -> None:
-        try:
-            close = getattr(self._body, "close", None)
-            if close is not None:
-                close()
-        finally:
-            if self._log is not None:  # log once, however often the server calls close
-                log, self._log = self._log, None
-                log(self._exchange)
-
-
-def _log_safe(text: str) -> str:
-    """Percent-encode a PEP 3333 (latin-1) string for a log line."""
-    return quote(text.encode("latin-1", "replace"), safe=_LOG_SAFE)
-
-
-# Running a server
-
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """How ``framework run`` serves an app: which app, which server, where, how many threads."""
+    """How ``framework run`` serves an app: which server, where, how many threads."""
 
-    #: ``module:attribute`` of the WSGI app, imported in the process that serves it.
-    target: str = "views:app"
     server: str = SERVERS[0]
     host: str = "127.0.0.1"
     #: 0 picks a free port; the printed URL says which.
@@ -212,46 +62,24 @@ class ServerOptions:
 
     def __post_init__(self) -> None:
         if self.server not in SERVERS:
-            raise CommandError(f"unknown server {self.server!r} (choose from {', '.join(SERVERS)})")
+            raise ValueError(f"unknown server {self.server!r} (choose from {', '.join(SERVERS)})")
         if self.threads is not None and self.server != "waitress":
-            raise CommandError(f"--threads is for waitress; {self.server} has one thread")
+            raise ValueError(f"--threads is for waitress; {self.server} has one thread")
         if self.threads is not None and self.threads < 1:
-            raise CommandError("--threads must be at least 1")
+            raise ValueError("--threads must be at least 1")
         if not 0 <= self.port <= 65535:
-            raise CommandError(f"port {self.port} is not between 0 and 65535")
+            raise ValueError(f"port {self.port} is not between 0 and 65535")
 
 
-def run(options: ServerOptions, *, reload: bool = False) -> None:
-    """Serve until Ctrl-C; with ``reload``, restart whenever a source file or template changes.
-
-    Reloading serves from a hupper worker process that hupper restarts on changes, as Pyramid's
-    ``pserve --reload`` does; this process only watches files.
-    """
-    if not reload:
-        serve(options)
-        return
-    # Bind here first: a busy port fails at once, and port 0 becomes one port all restarts keep.
-    with _listen(options.host, options.port) as probe:
-        options = replace(options, port=probe.getsockname()[1])
-    hupper.start_reloader(
-        "framework.servers._reload_worker",
-        worker_args=[options],
-        shutdown_interval=_SHUTDOWN_SECONDS,
-    )
-
-
-def serve(options: ServerOptions) -> None:
-    """Import the app, listen, print its URL, and serve until Ctrl-C or SIGTERM."""
-    app = import_app(options.target)
-    if hupper.is_active():
-        _watch_templates(app)
+def serve(app: WSGIApplication, options: ServerOptions, *, name: str = "the app") -> None:
+    """Listen, print the URL ``name`` is served on, and serve until Ctrl-C or SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if options.access_log:
         app = AccessLog(app)
     start = _start_waitress if options.server == "waitress" else _start_wsgiref
     running = start(app, options)
     host = f"[{options.host}]" if ":" in options.host else options.host
-    print(f"Serving {options.target} on http://{host}:{running.port}", flush=True)
+    print(f"Serving {name} on http://{host}:{running.port}", flush=True)
     try:
         with _stop_on_signals(running.stop), contextlib.suppress(KeyboardInterrupt):
             running.serve_forever()
@@ -317,7 +145,7 @@ class _QuietRequestHandler(WSGIRequestHandler):
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """Return a socket listening on ``host:port``; a busy port or bad host is a CommandError."""
+    """Return a socket listening on ``host:port``; a busy port or bad host is a ValueError."""
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         return socket.create_server((host, port), family=family)
@@ -325,9 +153,9 @@ def _listen(host: str, port: int) -> socket.socket:
         raise _listen_error(host, port, error) from error
 
 
-def _listen_error(host: str, port: int, error: OSError) -> CommandError:
+def _listen_error(host: str, port: int, error: OSError) -> ValueError:
     reason = os.strerror(error.errno) if error.errno else str(error)
-    return CommandError(f"cannot listen on {host}:{port}: {reason}")
+    return ValueError(f"cannot listen on {host}:{port}: {reason}")
 
 
 @contextlib.contextmanager
@@ -348,25 +176,36 @@ def _stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
 # Reloading
 
 
-def _reload_worker(options: ServerOptions) -> None:
-    """Serve in a hupper worker; an error is one line, then hupper waits for a fixed file."""
-    try:
-        serve(options)
-    except CommandError as error:
-        _watch_files_of(error.__cause__)
-        print(f"framework: {error}", file=sys.stderr, flush=True)
-        sys.exit(1)
+def reserve_port(host: str, port: int) -> int:
+    """Check that ``host:port`` can be listened on and return the port (port 0: a free one).
+
+    A reloading server binds here first, so a busy port fails at once and port 0 becomes one
+    port that every restart keeps.
+    """
+    with _listen(host, port) as probe:
+        bound: int = probe.getsockname()[1]
+    return bound
 
 
-def _watch_templates(app: WSGIApplication) -> None:
-    """Ask hupper to restart when a template of a framework App changes."""
+def start_reloader(worker: str, *worker_args: Any) -> None:
+    """Run the function at dotted path ``worker`` in a hupper worker, restarted on changes.
+
+    As Pyramid's ``pserve --reload`` does; this process only watches files.
+    """
+    hupper.start_reloader(
+        worker, worker_args=list(worker_args), shutdown_interval=_SHUTDOWN_SECONDS
+    )
+
+
+def watch_templates(app: WSGIApplication) -> None:
+    """In a reloading worker, restart when a template of a framework App changes."""
     templates = getattr(app, "templates", None)
     directories = getattr(templates, "directories", [])
     hupper.get_reloader().watch_files([f"{directory}/**/*" for directory in directories])
 
 
-def _watch_files_of(error: BaseException | None) -> None:
-    """Watch the files an import failed in, so saving the fix restarts the server."""
+def watch_files_of(error: BaseException | None) -> None:
+    """In a reloading worker, watch the files ``error`` was raised in, so a fix restarts it."""
     if error is None:
         return
     files = [frame.filename for frame in traceback.extract_tb(error.__traceback__)]

@@ -34,7 +34,7 @@ from processes import (
     wait_for_port,
 )
 
-from framework.servers import AccessLog
+from framework.accesslog import AccessLog
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

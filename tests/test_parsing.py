@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from wsgi_calls import call_app, make_environ
 
-from framework import App, Request, UploadedFile, View, errors, forms
-from framework.forms import parse_urlencoded, safe_filename
+from framework import App, Request, UploadedFile, View, errors, parsing
+from framework.parsing import parse_urlencoded, safe_filename
 from framework.testing import TestClient
 
 LIMIT = 1000  # max_body_size of form_app
@@ -399,9 +399,9 @@ def test_fifty_thousand_parts_are_refused_at_the_part_limit(
 ) -> None:
     data = multipart_body([(f"f{index}", None, b"v") for index in range(50_000)])
     parts_read = []
-    field_value = forms._field_value
+    field_value = parsing._field_value
     monkeypatch.setattr(
-        forms, "_field_value", lambda part: parts_read.append(1) or field_value(part)
+        parsing, "_field_value", lambda part: parts_read.append(1) or field_value(part)
     )
 
     status, body = post_multipart(form_app(max_body_size=10 * 2**20), data)
