@@ -241,7 +241,7 @@ def test_the_csrf_403_page_says_the_form_expired_and_links_back_to_it(
         status=403,
     )
 
-    assert_is_an_error_page(response, 403, "Forbidden", "The form expired")
+    assert_is_an_error_page(response, 403, "Forbidden", "Your form could not be sent")
     assert "The form expired, reload the page and submit again." in response.text
     assert "CSRF" not in response.text  # the technical reason is for the log
     assert retry_link(response) == "http://localhost/login/?next=/users/2"
