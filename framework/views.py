@@ -7,6 +7,7 @@ class UserDetail(View):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     from .requests import Request
 
 __all__ = ["HTTP_METHODS", "RedirectView", "TemplateView", "View"]
+
+#: Failed CSRF checks, with their technical reason (the page only tells a person to reload).
+csrf_logger = logging.getLogger("framework.csrf")
 
 #: The only handler names ever dispatched: a request with method ``HELPER`` must
 #: never reach a view's ``helper()`` method.
@@ -78,7 +82,11 @@ class View:
                 f"{method} is not allowed here.", allowed=self.allowed_methods
             )
         if method in csrf.UNSAFE_METHODS and not self.csrf_exempt:
-            csrf.check(request)
+            try:
+                csrf.check(request)
+            except errors.Forbidden as error:
+                csrf_logger.warning("%s %r refused: %s", method, request.path, error.detail)
+                raise
         handler: Callable[..., HandlerResult] = getattr(self, handler_name)
         return handler
 

@@ -420,7 +420,7 @@ def test_framework_check_passes_the_demo_site() -> None:
     result = check_command("views:app", ROOT)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == "views:app: no problems found (6 routes, 7 templates checked)\n"
+    assert result.stdout == "views:app: no problems found (6 routes, 11 templates checked)\n"
     assert result.stderr == ""
 
 

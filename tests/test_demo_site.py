@@ -10,6 +10,7 @@ import pytest
 import webtest
 
 import views
+from framework import errors
 from framework.testing import TestClient
 from views import app
 
@@ -100,7 +101,7 @@ def test_a_forged_login_post_is_403(client: webtest.TestApp) -> None:
         "/login/", {"username": "ada", "password": "analytical-engine"}, status=403
     )
 
-    assert "CSRF check failed" in response.text
+    assert "The form expired, reload the page and submit again." in response.text
     assert client.get("/").text.count("Hello, Ada") == 0
 
 
@@ -196,3 +197,134 @@ def test_put_to_login_is_405_with_allow(client: webtest.TestApp) -> None:
     response = client.put("/login/", status=405)
 
     assert response.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+# The error pages: the site's layout, what happened in plain words, and a way back.
+
+
+def assert_is_an_error_page(response: Any, code: int, title: str, heading: str) -> None:
+    """The page has the site's layout (stylesheet, nav), its plain heading and the home link."""
+    html = response.html
+    assert response.status_int == code
+    assert response.content_type == "text/html"
+    assert html.title.string == f"{code} {title}"
+    assert html.find("link", rel="stylesheet")["href"] == "/static/css/site.css"
+    assert html.nav.find("a", string="Home")["href"] == "/"
+    assert html.h1.string == heading
+    assert html.find("a", class_="home")["href"] == "/"
+    assert "Traceback" not in response.text
+
+
+def retry_link(response: Any) -> str | None:
+    link = response.html.find("a", class_="retry")
+    return None if link is None else str(link["href"])
+
+
+def test_the_400_page_says_the_request_was_not_understood(client: webtest.TestApp) -> None:
+    response = client.get("/%FF", status=400)
+
+    assert_is_an_error_page(response, 400, "Bad Request", "Bad request")
+    assert "Your browser sent a request this site could not understand." in response.text
+    assert "The path is not valid UTF-8." in response.text
+    assert retry_link(response) is None
+
+
+def test_the_csrf_403_page_says_the_form_expired_and_links_back_to_it(
+    client: webtest.TestApp,
+) -> None:
+    client.get("/login/")
+
+    response = client.post(
+        "/login/",
+        {"username": "ada", "password": "analytical-engine"},
+        headers={"Referer": "http://localhost/login/?next=/users/2"},
+        status=403,
+    )
+
+    assert_is_an_error_page(response, 403, "Forbidden", "Your form could not be sent")
+    assert "The form expired, reload the page and submit again." in response.text
+    assert "CSRF" not in response.text  # the technical reason is for the log
+    assert retry_link(response) == "http://localhost/login/?next=/users/2"
+    assert response.html.find("a", class_="retry").string == "Reload the form"
+
+
+@pytest.mark.parametrize(
+    "referer",
+    [None, "http://evil.example/login/", "http://localhost.evil.example/", "javascript:x"],
+)
+def test_the_403_page_links_back_only_to_a_page_of_this_site(
+    client: webtest.TestApp, referer: str | None
+) -> None:
+    headers = {"Referer": referer} if referer else {}
+
+    response = client.post("/login/", {"username": "ada"}, headers=headers, status=403)
+
+    assert retry_link(response) is None
+    assert response.html.find("a", class_="home")["href"] == "/"
+
+
+def test_a_failed_csrf_check_logs_its_technical_reason(
+    client: webtest.TestApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="framework.csrf"):
+        client.post("/logout/", status=403)
+
+    [record] = [r for r in caplog.records if r.name == "framework.csrf"]
+    assert record.levelname == "WARNING"
+    message = record.getMessage()
+    assert message.startswith("POST '/logout/' refused: CSRF check failed")
+    assert "session has no CSRF token" in message
+
+
+def test_a_403_that_is_not_a_csrf_failure_reads_as_itself(
+    client: webtest.TestApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: views.UserDetail, request: Any, id: int) -> None:
+        raise errors.Forbidden("Only Ada may see this page.")
+
+    monkeypatch.setattr(views.UserDetail, "get", refuse)
+    response = client.get("/users/1", headers={"Referer": "http://localhost/"}, status=403)
+
+    assert_is_an_error_page(response, 403, "Forbidden", "Not allowed")
+    assert "Only Ada may see this page." in response.text
+    assert "expired" not in response.text
+    assert response.html.find("a", class_="retry").string == "Back to the previous page"
+
+
+def test_the_404_page_has_the_layout_and_a_way_home(client: webtest.TestApp) -> None:
+    response = client.get("/nothing/here", status=404)
+
+    assert_is_an_error_page(response, 404, "Not Found", "Page not found")
+    assert "There is no page at this address." in response.text
+
+
+def test_the_405_page_says_the_method_is_not_accepted(client: webtest.TestApp) -> None:
+    response = client.get("/logout/", status=405)
+
+    assert_is_an_error_page(response, 405, "Method Not Allowed", "Not allowed here")
+    assert "This page does not accept GET requests." in response.text
+    assert response.headers["Allow"] == "POST, OPTIONS"
+    assert retry_link(response) is None  # no GET here to retry
+
+
+def test_the_405_page_links_to_the_page_when_it_answers_get(client: webtest.TestApp) -> None:
+    response = client.put("/login/?next=/users/2", status=405)
+
+    assert "This page does not accept PUT requests." in response.text
+    assert retry_link(response) == "http://localhost/login/?next=/users/2"
+
+
+def test_the_500_page_offers_to_try_again_and_logs_the_error(
+    client: webtest.TestApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fail(self: views.UserDetail, request: Any, id: int) -> None:
+        raise RuntimeError("the database is down")
+
+    monkeypatch.setattr(views.UserDetail, "get", fail)
+    response = client.get("/users/1?tab=posts", status=500)
+
+    assert_is_an_error_page(response, 500, "Internal Server Error", "Something went wrong")
+    assert "Something went wrong on our side." in response.text
+    assert "the database is down" not in response.text
+    assert retry_link(response) == "http://localhost/users/1?tab=posts"
+    assert "the database is down" in caplog.text

@@ -371,7 +371,7 @@ def test_login_against_a_real_server() -> None:
         _, _, home = fetch(port, "GET", "/", headers={"Cookie": cookie})
 
     assert forged == 403
-    assert b"CSRF check failed" in forged_page
+    assert b"The form expired, reload the page and submit again." in forged_page
     assert status == 303
     assert headers["Location"] == "/"
     assert b"Welcome, Ada Lovelace!" in home
