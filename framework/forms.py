@@ -150,11 +150,14 @@ class Form(wtforms.Form):
     ) -> _FormT:
         """Bind a form to ``request``: its form data and files on POST, PUT and PATCH.
 
-        Initial values come from ``obj``'s attributes (or its keys, if it is a mapping) and
-        from ``data``; on a submission the fields sent override them.
+        Otherwise the form shows initial values: ``obj``'s attributes (or its keys, if it is a
+        mapping) and ``data``. A submission holds only what was sent, as a Django bound form
+        does: a field left out is empty (an error if required), never the object's value.
         """
         formdata = request.POST if request.method in BINDING_METHODS else None
-        if isinstance(obj, Mapping):
+        if formdata is not None:
+            obj = data = None
+        elif isinstance(obj, Mapping):
             data = {**obj, **(data or {})}
             obj = None
         return cls(formdata, obj=obj, prefix=prefix, data=data, **kwargs)

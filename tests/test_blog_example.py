@@ -330,3 +330,16 @@ def test_a_body_over_the_limit_is_413(client: TestClient, blog: ModuleType) -> N
     response = post_form(client, {"title": "T", "body": "x" * 2000})
 
     assert response.status_int == 413
+
+
+def test_an_edit_missing_a_field_is_an_error_not_the_old_value(
+    client: TestClient, database: Path
+) -> None:
+    create(client, "Kept")
+    headers = {"X-CSRF-Token": token(client)}
+
+    page = client.post("/posts/kept/edit", {"body": "new body"}, headers=headers)
+
+    assert page.status_int == 200
+    assert "This field is required." in page.text
+    assert rows(database) == [("Kept", "kept", "Some text.")]

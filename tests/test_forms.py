@@ -145,6 +145,16 @@ def test_missing_fields_are_errors_where_the_form_requires_them() -> None:
     assert form.errors == {"title": ["This field is required."]}
 
 
+def test_a_submission_holds_only_what_was_sent_not_the_initial_values() -> None:
+    form = NoteForm.from_request(
+        request("POST", POST={"body": "new"}), Note("Old", "old", 5), data={"title": "Data"}
+    )
+
+    assert not form.validate()
+    assert form.errors == {"title": ["This field is required."]}
+    assert form.data == {"title": None, "body": "new", "count": 1}  # count: the field default
+
+
 def test_extra_fields_are_ignored() -> None:
     form = NoteForm.from_request(request("POST", POST={"title": "t", "admin": "1", "id": "9"}))
 

@@ -578,3 +578,10 @@ def test_check_accepts_generic_views_whose_hooks_are_overridden(tmp_path: Path) 
             return "/"
 
     assert check_app(app) == []
+
+
+def test_form_view_post_that_is_not_a_form_re_renders_with_errors(client: TestClient) -> None:
+    response = post(client, "/search/", '{"name": "json"}', content_type="application/json")
+
+    assert response.status_int == 200
+    assert "This field is required." in response.text
