@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib.util
 import re
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from processes import ROOT
+from processes import ROOT, environment, fetch, framework_command, stop
 
 from framework.checks import check_app
 from framework.testing import TestClient
@@ -343,3 +344,31 @@ def test_an_edit_missing_a_field_is_an_error_not_the_old_value(
     assert page.status_int == 200
     assert "This field is required." in page.text
     assert rows(database) == [("Kept", "kept", "Some text.")]
+
+
+def test_framework_run_serves_the_blog_as_the_readme_says(database: Path) -> None:
+    process = subprocess.Popen(
+        framework_command("run", "examples.blog.app:app", "--port", "0"),
+        cwd=ROOT,
+        env={**environment(), "BLOG_DATABASE": str(database)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first_line = process.stdout.readline()  # printed once the socket listens
+        assert first_line.startswith("Serving examples.blog.app:app on http://127.0.0.1:")
+        url = first_line.split(" on ", 1)[1].strip()
+
+        status, _, page = fetch(url + "/")
+        css_status, headers, _ = fetch(url + "/static/blog.css")
+    finally:
+        stop(process)
+
+    assert status == 200
+    assert 'id="no-posts"' in page
+    assert css_status == 200
+    assert headers["Content-Type"].startswith("text/css")
+    assert database.exists()
