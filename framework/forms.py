@@ -45,7 +45,7 @@ _MULTIPLE_VALUE_FIELDS = (wtforms.SelectMultipleField, wtforms.MultipleFileField
 _FormT = TypeVar("_FormT", bound="Form")
 
 
-def is_no_file(value: object) -> bool:
+def _no_file_chosen(value: object) -> bool:
     """Whether ``value`` is the empty file part a browser sends when no file was chosen."""
     return isinstance(value, UploadedFile) and not value.raw_filename
 
@@ -53,9 +53,9 @@ def is_no_file(value: object) -> bool:
 class FormData:
     """A request's form fields as WTForms reads them: files for file fields, text for the rest.
 
-    A file sent to a text field, text sent to a file field, or several values sent to a
-    single-value field never reach the field; `Form` reports them as errors instead.
-    An empty file part (no file chosen) counts as no file.
+    A file sent to a text field, or text sent to a file field, never reaches the field; `Form`
+    reports it as an error, as it does several values sent to a single-value field. An empty
+    file part (no file chosen) counts as no file.
     """
 
     def __init__(self, fields: Any, file_fields: Collection[str]) -> None:
@@ -78,7 +78,7 @@ class FormData:
             return [
                 value
                 for value in values
-                if isinstance(value, UploadedFile) and not is_no_file(value)
+                if isinstance(value, UploadedFile) and not _no_file_chosen(value)
             ]
         return [value for value in values if isinstance(value, str)]
 
