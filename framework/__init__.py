@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import errors
 from .app import App
+from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 from .parsing import UploadedFile
 from .requests import Request
 from .responses import RedirectError, Response, redirect
@@ -12,12 +13,18 @@ from .views import RedirectView, TemplateView, View
 
 __all__ = [
     "App",
+    "CreateView",
+    "DeleteView",
+    "DetailView",
+    "FormView",
+    "ListView",
     "RedirectError",
     "RedirectView",
     "Request",
     "Response",
     "Session",
     "TemplateView",
+    "UpdateView",
     "UploadedFile",
     "View",
     "errors",

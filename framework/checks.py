@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import jinja2
 from jinja2 import nodes
 
+from .forms import Form
+from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 from .routing import URL_TYPES, Route, Router, URLBuildError
 from .views import TemplateView, View
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Problem",
     "check_app",
+    "generic_view_problems",
     "template_name_problems",
     "template_url_problems",
     "unreachable_routes",
@@ -50,6 +53,7 @@ def check_app(app: App) -> list[Problem]:
         *unreachable_routes(routes),
         *template_url_problems(app),
         *template_name_problems(app),
+        *generic_view_problems(routes),
         *views_without_handlers(routes),
     ]
 
@@ -280,7 +284,7 @@ def template_name_problems(app: App) -> list[Problem]:
             continue
         where = f"{_view_name(view)} ({', '.join(map(_describe, routes))})"
         if view.template_name is None:
-            if view.get is TemplateView.get:  # an overridden get may not need a template
+            if _renders_template_name(view):  # an overridden get may not need a template
                 problems.append(Problem("missing template", f"{where} has no template_name"))
         elif not _template_exists(app, view.template_name):
             searched = ", ".join(map(str, app.templates.directories)) or "no template directories"
@@ -291,6 +295,89 @@ def template_name_problems(app: App) -> list[Problem]:
                 )
             )
     return problems
+
+
+# The framework's handlers that render a view's template_name.
+_TEMPLATE_HANDLERS = (
+    TemplateView.get,
+    DetailView.get,
+    ListView.get,
+    FormView.get,
+    FormView.post,
+    DeleteView.get,
+)
+
+
+def _renders_template_name(view: type[View]) -> bool:
+    return getattr(view, "get", None) in _TEMPLATE_HANDLERS or (
+        getattr(view, "post", None) in _TEMPLATE_HANDLERS
+    )
+
+
+# (generic view, the methods that lead to a hook, the hook): a subclass that keeps those
+# methods as they are must define the hook. "get/post" means either handler.
+_REQUIRED_HOOKS = (
+    (DetailView, ("get",), "get_object"),
+    (ListView, ("get",), "get_items"),
+    (CreateView, ("post", "form_valid"), "save"),
+    (UpdateView, ("get/post", "get_form"), "get_object"),
+    (UpdateView, ("post", "form_valid"), "save"),
+    (DeleteView, ("get/post",), "get_object"),
+    (DeleteView, ("post",), "delete"),
+)
+
+
+def generic_view_problems(routes: Iterable[Route]) -> list[Problem]:
+    """Report generic views that would fail on their first request: a ``FormView`` (or
+    ``CreateView``, ``UpdateView``) without a ``form_class``, one that redirects to a
+    ``success_url`` it lacks (``DeleteView`` too), or a hook such as ``get_object`` undefined.
+
+    Methods a view overrides are trusted: they may not need what the generic ones do.
+    """
+    problems = []
+    for view, view_routes in _views(routes).items():
+        where = f"{_view_name(view)} ({', '.join(map(_describe, view_routes))})"
+        if issubclass(view, FormView) and _keeps(view, FormView, "get/post", "get_form"):
+            form_class = view.form_class
+            if form_class is None:
+                problems.append(Problem("missing form class", f"{where} has no form_class"))
+            elif not (isinstance(form_class, type) and issubclass(form_class, Form)):
+                message = f"{where}: form_class {form_class!r} is not a framework.forms.Form"
+                problems.append(Problem("missing form class", message))
+        if _redirects_to_success_url(view) and getattr(view, "success_url", None) is None:
+            problems.append(
+                Problem(
+                    "missing success_url",
+                    f"{where} has no success_url (a route name or a path) and does not"
+                    " override get_success_url",
+                )
+            )
+        missing = {
+            hook
+            for base, methods, hook in _REQUIRED_HOOKS
+            if issubclass(view, base) and _keeps(view, base, *methods, hook)
+        }
+        problems.extend(
+            Problem("missing hook", f"{where} does not define {hook}()") for hook in sorted(missing)
+        )
+    return problems
+
+
+def _keeps(view: type[View], base: type[View], *names: str) -> bool:
+    """Whether ``view`` has ``base``'s own version of each method (``"get/post"``: of either)."""
+
+    def kept(name: str) -> bool:
+        return getattr(view, name, None) is getattr(base, name)
+
+    return all(kept("get") or kept("post") if name == "get/post" else kept(name) for name in names)
+
+
+def _redirects_to_success_url(view: type[View]) -> bool:
+    """Whether the view's valid POST ends in the generic ``get_success_url``."""
+    for base in (CreateView, UpdateView, FormView):
+        if issubclass(view, base):
+            return _keeps(view, base, "post", "form_valid", "get_success_url")
+    return issubclass(view, DeleteView) and _keeps(view, DeleteView, "post", "get_success_url")
 
 
 def _template_exists(app: App, template_name: str) -> bool:

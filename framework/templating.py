@@ -12,9 +12,18 @@ import jinja2
 
 from .static import static_url
 
-__all__ = ["AUTOESCAPE_EXTENSIONS", "Templates", "TemplateSetting", "resolve_directories"]
+__all__ = [
+    "AUTOESCAPE_EXTENSIONS",
+    "FRAMEWORK_TEMPLATES",
+    "Templates",
+    "TemplateSetting",
+    "resolve_directories",
+]
 
 AUTOESCAPE_EXTENSIONS = ("html", "htm", "xml", "jinja")
+
+#: The framework's own templates (``framework/forms.html``), searched after the app's directories.
+FRAMEWORK_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 #: What ``App(templates=...)`` accepts: one directory or a list of them.
 TemplateSetting = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -77,7 +86,7 @@ class Templates:
         self._app_url_for = url_for
         self._exists: dict[str, bool] = {}
         self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self.directories),
+            loader=jinja2.FileSystemLoader([*self.directories, FRAMEWORK_TEMPLATES]),
             autoescape=jinja2.select_autoescape(AUTOESCAPE_EXTENSIONS),
             auto_reload=auto_reload,
         )

@@ -1,0 +1,235 @@
+"""A small blog on SQLite, built with the framework's forms and generic views.
+
+Serve it on http://127.0.0.1:8000 with ``python examples/blog/app.py`` (or, from the repository's
+root, ``framework run examples.blog.app:app``). The posts live in the SQLite file named by
+``BLOG_DATABASE`` (default: ``blog.sqlite3`` beside this file), created on first use. Set
+``FRAMEWORK_SECRET_KEY`` so that flash messages survive a restart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, overload
+
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from framework import App, CreateView, DeleteView, DetailView, ListView, Request, UpdateView, View
+from framework.forms import Form
+from framework.responses import HandlerResult
+
+DATABASE_VARIABLE = "BLOG_DATABASE"
+DEFAULT_DATABASE = Path(__file__).resolve().with_name("blog.sqlite3")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    slug TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    created TEXT NOT NULL
+)
+"""
+
+app = App(static="static")
+
+
+# The data: posts in SQLite
+
+
+@dataclass
+class Post:
+    id: int
+    title: str
+    slug: str
+    body: str
+    created: str  # ISO 8601, UTC
+
+    @property
+    def created_at(self) -> datetime:
+        return datetime.fromisoformat(self.created)
+
+
+def connect() -> sqlite3.Connection:
+    """Open the database named by ``BLOG_DATABASE``, creating the file and table if needed."""
+    connection = sqlite3.connect(os.environ.get(DATABASE_VARIABLE, DEFAULT_DATABASE))
+    connection.row_factory = sqlite3.Row
+    connection.execute(SCHEMA)
+    return connection
+
+
+def post_from(row: sqlite3.Row | None) -> Post | None:
+    return Post(**row) if row is not None else None
+
+
+class Posts(Sequence[Post]):
+    """All posts, newest first, read lazily: ``len()`` is one COUNT, a slice one LIMIT/OFFSET.
+
+    A ListView needs only those two, so a page of a million posts reads one page's rows.
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __len__(self) -> int:
+        count: int = self.db.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+        return count
+
+    @overload
+    def __getitem__(self, index: int) -> Post: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Post]: ...
+    def __getitem__(self, index: int | slice) -> Post | list[Post]:
+        if isinstance(index, int):
+            found = self[index : index + 1] if index >= 0 else list(self)[index:][:1]
+            if not found:
+                raise IndexError("no such post")
+            return found[0]
+        if index.step not in (None, 1) or (index.start or 0) < 0 or (index.stop or 0) < 0:
+            return list(self)[index]  # the unusual slices: read them all
+        start = index.start or 0
+        limit = -1 if index.stop is None else max(0, index.stop - start)
+        rows = self.db.execute(
+            "SELECT * FROM posts ORDER BY created DESC, id DESC LIMIT ? OFFSET ?", (limit, start)
+        )
+        return [Post(**row) for row in rows]
+
+
+def find_post(db: sqlite3.Connection, slug: str) -> Post | None:
+    return post_from(db.execute("SELECT * FROM posts WHERE slug = ?", (slug,)).fetchone())
+
+
+#: Slugs a post cannot have: /posts/new is the page that creates one.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+def unique_slug(db: sqlite3.Connection, title: str) -> str:
+    """A URL-safe slug from ``title`` ("Hello, World!" -> "hello-world"), made unique."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-") or "post"
+    slug, number = base, 1
+    while slug in RESERVED_SLUGS or find_post(db, slug) is not None:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+# Views
+
+
+def strip(value: str | None) -> str | None:
+    """A WTForms filter: surrounding spaces off (filters also see None, before any input)."""
+    return value.strip() if value is not None else None
+
+
+class PostForm(Form):
+    title = StringField("Title", [DataRequired(), Length(max=200)], filters=[strip])
+    body = TextAreaField("Body", [DataRequired(), Length(max=100_000)])
+
+
+class UsesDatabase(View):
+    """Gives a view ``self.db``: one connection per request, opened on first use and closed
+    when the view is done.
+
+    The framework has no request teardown hook yet; issue #13's will replace this dispatch.
+    """
+
+    _db: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = connect()
+        return self._db
+
+    def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
+        try:
+            return super().dispatch(request, **params)
+        finally:
+            if self._db is not None:
+                self._db.close()
+
+
+@app.route("/", name="posts")
+class PostList(UsesDatabase, ListView):
+    template_name = "post_list.html"
+    paginate_by = 5
+
+    def get_items(self) -> Posts:
+        return Posts(self.db)
+
+
+@app.route("/posts/new", name="post_create")
+class PostCreate(UsesDatabase, CreateView):
+    template_name = "post_form.html"
+    form_class = PostForm
+
+    def save(self, form: PostForm) -> Post:
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self.db:  # one transaction
+            slug = unique_slug(self.db, form.title.data)
+            self.db.execute(
+                "INSERT INTO posts (title, slug, body, created) VALUES (?, ?, ?, ?)",
+                (form.title.data, slug, form.body.data, created),
+            )
+        self.request.flash("Post created.")
+        return find_post(self.db, slug)
+
+    def get_success_url(self, obj: Post) -> str:
+        return self.request.url_for("post", slug=obj.slug)
+
+
+@app.route("/posts/{slug:slug}", name="post")
+class PostDetail(UsesDatabase, DetailView):
+    template_name = "post_detail.html"
+
+    def get_object(self, slug: str) -> Post | None:
+        return find_post(self.db, slug)
+
+
+@app.route("/posts/{slug:slug}/edit", name="post_edit")
+class PostUpdate(UsesDatabase, UpdateView):
+    template_name = "post_form.html"
+    form_class = PostForm
+
+    def get_object(self, slug: str) -> Post | None:
+        return find_post(self.db, slug)
+
+    def save(self, form: PostForm, obj: Post) -> Post:
+        with self.db:
+            self.db.execute(
+                "UPDATE posts SET title = ?, body = ? WHERE id = ?",
+                (form.title.data, form.body.data, obj.id),
+            )
+        self.request.flash("Post updated.")
+        return obj  # the slug, and so the URL, stays
+
+    def get_success_url(self, obj: Post) -> str:
+        return self.request.url_for("post", slug=obj.slug)
+
+
+@app.route("/posts/{slug:slug}/delete", name="post_delete")
+class PostDelete(UsesDatabase, DeleteView):
+    template_name = "post_confirm_delete.html"
+    success_url = "posts"
+
+    def get_object(self, slug: str) -> Post | None:
+        return find_post(self.db, slug)
+
+    def delete(self, obj: Post) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM posts WHERE id = ?", (obj.id,))
+        self.request.flash(f"Deleted “{obj.title}”.")
+
+
+if __name__ == "__main__":
+    from framework.servers import ServerOptions, serve
+
+    serve(app, ServerOptions(), name="the blog")
