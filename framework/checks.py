@@ -17,6 +17,7 @@ import jinja2
 from jinja2 import nodes
 
 from .routing import URL_TYPES, Route, Router, URLBuildError
+from .signatures import annotation_mismatches
 from .views import TemplateView, View
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Problem",
+    "annotation_problems",
     "check_app",
     "template_name_problems",
     "template_url_problems",
@@ -51,6 +53,7 @@ def check_app(app: App) -> list[Problem]:
         *template_url_problems(app),
         *template_name_problems(app),
         *views_without_handlers(routes),
+        *annotation_problems(app),
     ]
 
 
@@ -326,3 +329,22 @@ def _views(routes: Iterable[Route]) -> dict[type[View], list[Route]]:
 
 def _view_name(view: type[View]) -> str:
     return f"view {view.__module__}.{view.__qualname__}"
+
+
+# Handler annotations
+
+
+def annotation_problems(app: App) -> list[Problem]:
+    """Report handler and hook parameters annotated with another type than their field's.
+
+    Registration already refused names that do not match; a wrong annotation does not break a
+    request, but it misleads type checkers and readers (``id: str`` receives an ``int``).
+    """
+    # The Router's URL types, custom ones included. routing.py has no public accessor for them
+    # yet: this is the one place that reads the private table.
+    url_types = app.router._types
+    return [
+        Problem("wrong annotation", f"{_view_name(route.view)} ({_describe(route)}): {mismatch}")
+        for route in app.router.routes
+        for mismatch in annotation_mismatches(route.view, route, url_types)
+    ]

@@ -18,6 +18,7 @@ from processes import ROOT, run_command
 from framework import App, TemplateView, View
 from framework.checks import (
     Problem,
+    annotation_problems,
     check_app,
     template_name_problems,
     template_url_problems,
@@ -489,3 +490,69 @@ def test_framework_check_of_an_unimportable_app_is_one_line_and_exit_1(tmp_path:
 
 def test_problems_print_as_kind_and_message() -> None:
     assert str(Problem("no handlers", "view x")) == "no handlers: view x"
+
+
+# Handler annotations (the names were checked at registration)
+
+
+def test_check_reports_an_annotation_that_disagrees_with_the_field_type() -> None:
+    app = App()
+
+    class UserDetail(View):
+        def get(self, request: object, id: str) -> str:
+            return id
+
+    app.add_route("/users/{id:d}", UserDetail, name="user")
+
+    assert check_app(app) == [
+        Problem(
+            "wrong annotation",
+            f"view {__name__}.{UserDetail.__qualname__} (route '/users/{{id:d}}' (name 'user')):"
+            " UserDetail.get() annotates 'id' as str but the route gives int",
+        )
+    ]
+
+
+def test_check_passes_annotations_that_agree() -> None:
+    app = App()
+
+    class UserDetail(View):
+        def get(self, request: object, id: int) -> str:
+            return str(id)
+
+    app.add_route("/users/{id:d}", UserDetail, name="user")
+
+    assert annotation_problems(app) == []
+    assert check_app(app) == []
+
+
+def test_framework_check_catches_a_wrong_annotation_in_the_demo_site(demo_copy: Path) -> None:
+    views = demo_copy / "views" / "__init__.py"
+    source = views.read_text()
+    views.write_text(
+        source.replace("def get(self, request, id: int)", "def get(self, request, id: str)")
+    )
+
+    result = check_command("views:app", demo_copy)
+
+    assert result.returncode == 1
+    assert result.stdout == (
+        "wrong annotation: view views.UserDetail (route '/users/{id:d}' (name 'user')):"
+        " UserDetail.get() annotates 'id' as str but the route gives int\n"
+    )
+
+
+def test_framework_check_of_a_handler_that_misnames_a_field_names_it(demo_copy: Path) -> None:
+    views = demo_copy / "views" / "__init__.py"
+    source = views.read_text()
+    views.write_text(
+        source.replace("def get(self, request, id: int)", "def get(self, request, user_id: int)")
+    )
+
+    result = check_command("views:app", demo_copy)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "framework: cannot import 'views': SignatureError: UserDetail.get() takes 'user_id'"
+        " but /users/{id:d} gives 'id'"
+    )
