@@ -19,6 +19,7 @@ from jinja2 import nodes
 from .routing import URL_TYPES, Route, Router, URLBuildError
 from .signatures import annotation_mismatches
 from .views import TemplateView, View
+from .viewsource import template_references
 
 if TYPE_CHECKING:
     from .app import App
@@ -27,6 +28,7 @@ __all__ = [
     "Problem",
     "annotation_problems",
     "check_app",
+    "template_literal_problems",
     "template_name_problems",
     "template_url_problems",
     "unreachable_routes",
@@ -54,6 +56,7 @@ def check_app(app: App) -> list[Problem]:
         *template_name_problems(app),
         *views_without_handlers(routes),
         *annotation_problems(app),
+        *template_literal_problems(app),
     ]
 
 
@@ -348,3 +351,44 @@ def annotation_problems(app: App) -> list[Problem]:
         for route in app.router.routes
         for mismatch in annotation_mismatches(route.view, route, url_types)
     ]
+
+
+# Templates named in view code
+
+
+def template_literal_problems(app: App) -> list[Problem]:
+    """Report templates named by a literal in a view's source that no template directory has.
+
+    The source is read with ``ast`` (see ``framework.viewsource`` for what is seen). Attributes
+    that a framework base class declares, such as a TemplateView's ``template_name``, are left to
+    ``template_name_problems``, which reads their value.
+    """
+    problems = []
+    seen = set()
+    for view in _views(app.router.routes):
+        for reference in template_references(view):
+            key = (reference.filename, reference.lineno, reference.template_name)
+            if key in seen or _template_exists(app, reference.template_name):
+                continue
+            seen.add(key)
+            if reference.attribute is not None and _declared_by_framework(
+                view, reference.attribute
+            ):
+                continue
+            where = f"{_relative(reference.filename)}, line {reference.lineno}"
+            problems.append(
+                Problem("missing template", f"{where}: {reference}, not found in {_searched(app)}")
+            )
+    return problems
+
+
+def _declared_by_framework(view: type[View], attribute: str) -> bool:
+    return any(
+        attribute in vars(base)
+        for base in view.__mro__
+        if base.__module__ == "framework" or base.__module__.startswith("framework.")
+    )
+
+
+def _searched(app: App) -> str:
+    return ", ".join(map(str, app.templates.directories)) or "no template directories"
