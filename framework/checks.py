@@ -19,7 +19,7 @@ from jinja2 import nodes
 from .routing import URL_TYPES, Route, Router, URLBuildError
 from .signatures import annotation_mismatches
 from .views import TemplateView, View
-from .viewsource import template_references
+from .viewsource import is_framework_class, template_references
 
 if TYPE_CHECKING:
     from .app import App
@@ -383,11 +383,7 @@ def template_literal_problems(app: App) -> list[Problem]:
 
 
 def _declared_by_framework(view: type[View], attribute: str) -> bool:
-    return any(
-        attribute in vars(base)
-        for base in view.__mro__
-        if base.__module__ == "framework" or base.__module__.startswith("framework.")
-    )
+    return any(attribute in vars(base) for base in view.__mro__ if is_framework_class(base))
 
 
 def _searched(app: App) -> str:

@@ -15,7 +15,7 @@ import inspect
 import textwrap
 from dataclasses import dataclass
 
-__all__ = ["TemplateReference", "template_references"]
+__all__ = ["TemplateReference", "is_framework_class", "template_references"]
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,14 @@ def template_references(view: type) -> list[TemplateReference]:
     """The templates ``view`` names by a literal, in its class and its own base classes."""
     references: list[TemplateReference] = []
     for owner in view.__mro__:
-        if owner.__module__ == "framework" or owner.__module__.startswith("framework."):
-            continue
-        if owner is not object:
+        if owner is not object and not is_framework_class(owner):
             references.extend(_class_references(owner))
     return references
+
+
+def is_framework_class(owner: type) -> bool:
+    """Whether a class is the framework's own (View, TemplateView, the generic views...)."""
+    return owner.__module__ == "framework" or owner.__module__.startswith("framework.")
 
 
 @functools.lru_cache(maxsize=512)

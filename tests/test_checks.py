@@ -527,12 +527,17 @@ def test_check_passes_annotations_that_agree() -> None:
     assert check_app(app) == []
 
 
-def test_framework_check_catches_a_wrong_annotation_in_the_demo_site(demo_copy: Path) -> None:
+def edit_demo_views(demo_copy: Path, old: str, new: str) -> int:
+    """Replace the one ``old`` in the demo copy's views with ``new``; return its line number."""
     views = demo_copy / "views" / "__init__.py"
     source = views.read_text()
-    views.write_text(
-        source.replace("def get(self, request, id: int)", "def get(self, request, id: str)")
-    )
+    assert source.count(old) == 1
+    views.write_text(source.replace(old, new))
+    return source[: source.index(old)].count("\n") + 1
+
+
+def test_framework_check_catches_a_wrong_annotation_in_the_demo_site(demo_copy: Path) -> None:
+    edit_demo_views(demo_copy, "def get(self, request, id: int)", "def get(self, request, id: str)")
 
     result = check_command("views:app", demo_copy)
 
@@ -544,10 +549,8 @@ def test_framework_check_catches_a_wrong_annotation_in_the_demo_site(demo_copy: 
 
 
 def test_framework_check_of_a_handler_that_misnames_a_field_names_it(demo_copy: Path) -> None:
-    views = demo_copy / "views" / "__init__.py"
-    source = views.read_text()
-    views.write_text(
-        source.replace("def get(self, request, id: int)", "def get(self, request, user_id: int)")
+    edit_demo_views(
+        demo_copy, "def get(self, request, id: int)", "def get(self, request, user_id: int)"
     )
 
     result = check_command("views:app", demo_copy)
@@ -671,15 +674,7 @@ def test_a_view_without_readable_source_is_skipped(templates_dir: Path) -> None:
 
 
 def test_framework_check_catches_a_template_typo_in_view_code(demo_copy: Path) -> None:
-    views = demo_copy / "views" / "__init__.py"
-    source = views.read_text()
-    assert source.count('self.render("login.html"') == 1
-    views.write_text(source.replace('self.render("login.html"', 'self.render("logn.html"'))
-    line = next(
-        number
-        for number, text in enumerate(views.read_text().splitlines(), 1)
-        if "logn.html" in text
-    )
+    line = edit_demo_views(demo_copy, 'self.render("login.html"', 'self.render("logn.html"')
 
     result = check_command("views:app", demo_copy)
 
