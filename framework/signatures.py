@@ -126,8 +126,17 @@ class _Method:
 
 
 def _methods(view: type[View]) -> Iterator[_Method]:
-    """Each handler and hook ``view`` has, with its signature; callables Python cannot read pass."""
-    for names, takes_request in ((HANDLERS, True), (REQUEST_HOOKS, True), (PARAMETER_HOOKS, False)):
+    """Each handler and hook ``view`` has, with its signature; callables Python cannot read pass.
+
+    A handler counts only if its method is in ``allowed_methods``: a view that takes a name such
+    as ``delete`` for a hook of its own (DeleteView's ``delete(obj)``) leaves it out there.
+    """
+    handlers = tuple(name for name in HANDLERS if name.upper() in view.allowed_methods)
+    for names, takes_request in (
+        (handlers, True),
+        (REQUEST_HOOKS, True),
+        (PARAMETER_HOOKS, False),
+    ):
         for name in names:
             try:
                 attribute = inspect.getattr_static(view, name)

@@ -321,17 +321,19 @@ def test_the_framework_views_own_handlers_take_any_fields() -> None:
     register(Away, "/b/{x:uuid}")
 
 
-def test_a_refused_view_is_never_served() -> None:
-    class Broken(View):
-        def get(self, request, user_id):
-            return "never"
+def test_a_method_the_view_does_not_dispatch_is_not_a_handler() -> None:
+    class Remove(View):
+        """As DeleteView: ``delete(obj)`` is its own hook, and the DELETE method a 405."""
 
-    app = App()
-    with pytest.raises(SignatureError):
-        app.add_route("/users/{id:d}", Broken)
+        def get(self, request, slug):
+            return "confirm?"
 
-    # An app that failed to register does not start; the route table says what was tried.
-    assert [route.pattern for route in app.router.routes] == ["/users/{id:d}"]
+        def delete(self, obj):
+            return None
+
+    Remove.allowed_methods = ("GET", "HEAD", "OPTIONS")
+
+    register(Remove, "/posts/{slug}/delete")
 
 
 # Annotations (reported by `framework check`, not at registration)
