@@ -2,8 +2,8 @@
 
 Loaded by the pytest plugin (``framework_pytest``) only when ``--route-coverage`` (or one of its
 options) is given: only then is ``App.match`` wrapped to record each matched route with the
-request's method, so a run without the option is untouched. A route counts by its ``Route``
-(pattern, view and name), never by URL text: ``/users/1`` and ``/users/2`` cover
+request's method, so a run without the option is untouched. A route counts by its pattern,
+name and view class (``route_key``), never by URL text: ``/users/1`` and ``/users/2`` cover
 ``/users/{id:d}`` once, and the same route of two apps from one factory is one route.
 
 What is measured for a view is each method it has a handler for. ``HEAD`` answered by ``get``
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from .routing import Match, Route
 
-__all__ = ["Coverage", "RouteCoverage", "measured_methods"]
+__all__ = ["Coverage", "RouteCoverage", "measured_methods", "route_key"]
 
 RouteMethod = tuple["Route", str]
 
@@ -43,6 +43,15 @@ def measured_methods(view: type[View]) -> list[str]:
     return methods or list(view.allowed_methods)
 
 
+def route_key(route: Route) -> tuple[str, str, str]:
+    """What makes two routes the same one: pattern, name and view class name.
+
+    Not the ``Route`` object: apps made by one factory, or by a module a test suite imports
+    afresh for each test, have their own objects (and view classes) for the same route.
+    """
+    return (route.pattern, route.name, route.view.__qualname__)
+
+
 @dataclass(frozen=True)
 class Coverage:
     """Which of the measured route methods were requested."""
@@ -51,18 +60,21 @@ class Coverage:
     missing: list[RouteMethod]
 
     @classmethod
-    def of(cls, routes: Iterable[Route], requested: set[RouteMethod]) -> Coverage:
-        """Measure ``routes`` (duplicates count once) against the requested route methods."""
+    def of(cls, routes: Iterable[Route], requested: Iterable[RouteMethod]) -> Coverage:
+        """Measure ``routes`` (the same route twice counts once) against the requested ones."""
+        seen = {(route_key(route), method) for route, method in requested}
         measured = list(
-            dict.fromkeys(
-                (route, method) for route in routes for method in measured_methods(route.view)
-            )
+            {
+                (route_key(route), method): (route, method)
+                for route in routes
+                for method in measured_methods(route.view)
+            }.values()
         )
         missing = [
             (route, method)
             for route, method in measured
-            if (route, method) not in requested
-            and not (method == "GET" and (route, "HEAD") in requested)
+            if (route_key(route), method) not in seen
+            and not (method == "GET" and (route_key(route), "HEAD") in seen)
         ]
         return cls(measured, missing)
 

@@ -147,6 +147,30 @@ def test_requests_to_any_app_in_process_count_and_factory_apps_are_one(tmp_path:
     assert "route coverage: 2 of 4 route methods requested (50.0%)" in result.stdout
 
 
+def test_a_module_loaded_afresh_for_each_test_counts_as_the_named_app(tmp_path: Path) -> None:
+    tests = """
+        import importlib.util
+        from framework.testing import TestClient
+
+        def fresh_app():
+            spec = importlib.util.spec_from_file_location("fresh_copy", "myapp.py")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module.app
+
+        def test_home():
+            TestClient(fresh_app()).get("/")
+
+        def test_user():
+            TestClient(fresh_app()).get("/users/1")
+    """
+
+    result = run_pytest(tmp_path, "--route-coverage-app=myapp:app", tests=tests)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "route coverage: 2 of 4 route methods requested (50.0%)" in result.stdout
+
+
 def test_a_named_app_is_measured_even_if_no_test_reached_it(tmp_path: Path) -> None:
     tests = "def test_nothing():\n    pass\n"
 
