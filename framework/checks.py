@@ -1,8 +1,10 @@
 """``framework check``: find what would otherwise break only when a user follows a link.
 
 Routes an earlier route always shadows, ``url_for`` calls in templates that name no route or pass
-the wrong parameters, templates that do not parse, missing ``template_name`` templates, and views
-with no handlers. ``check_app`` returns the problems; the command prints them.
+the wrong parameters, templates that do not parse, missing ``template_name`` templates, views
+with no handlers, handler annotations that disagree with their fields' types, and templates named
+by literals in view code that do not exist. ``check_app`` returns the problems; the command
+prints them.
 """
 
 from __future__ import annotations
