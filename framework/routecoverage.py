@@ -1,8 +1,9 @@
 """Route coverage for a test run: which routes and methods no request reached.
 
 Loaded by the pytest plugin (``framework_pytest``) only when ``--route-coverage`` (or one of its
-options) is given: only then is ``App.match`` wrapped to record each matched route with the
-request's method, so a run without the option is untouched. A route counts by its pattern,
+options) is given: only then are ``App.match`` wrapped, to record each matched route with the
+request's method, and ``App.add_route``, to know the apps made meanwhile; a run without the
+option is untouched. A route counts by its pattern,
 name and view class (``route_key``), never by URL text: ``/users/1`` and ``/users/2`` cover
 ``/users/{id:d}`` once, and the same route of two apps from one factory is one route.
 
@@ -94,13 +95,26 @@ class RouteCoverage:
         self.targets = apps
         self.fail_under = fail_under
         self.requested: set[RouteMethod] = set()
-        self.apps: dict[int, App] = {}  # every App that matched a request, kept alive
+        # Every App that registered a route or matched a request meanwhile, kept alive.
+        self.apps: dict[int, App] = {}
         self.coverage: Coverage | None = None
         self.error: str | None = None
         self._original_match = App.match
-        setattr(App, "match", self._recording(self._original_match))  # noqa: B010
+        self._original_add_route = App.add_route
+        setattr(App, "match", self._recording_match(self._original_match))  # noqa: B010
+        setattr(App, "add_route", self._recording_add_route(self._original_add_route))  # noqa: B010
 
-    def _recording(self, match: Any) -> Any:
+    def _recording_add_route(self, add_route: Any) -> Any:
+        apps = self.apps
+
+        def recording_add_route(app: App, *args: Any, **kwargs: Any) -> Route:
+            route: Route = add_route(app, *args, **kwargs)
+            apps.setdefault(id(app), app)
+            return route
+
+        return recording_add_route
+
+    def _recording_match(self, match: Any) -> Any:
         requested, apps = self.requested, self.apps
 
         def recording_match(app: App, environ: WSGIEnvironment) -> Match | None:
@@ -113,7 +127,7 @@ class RouteCoverage:
         return recording_match
 
     def measured_routes(self) -> list[Route]:
-        """The named apps' routes, or those of every app that handled a request."""
+        """The named apps' routes, or those of every app that registered or matched one."""
         if not self.targets:
             return [route for app in self.apps.values() for route in app.router.routes]
         routes = []
@@ -169,3 +183,4 @@ class RouteCoverage:
 
     def pytest_unconfigure(self) -> None:
         setattr(App, "match", self._original_match)  # noqa: B010
+        setattr(App, "add_route", self._original_add_route)  # noqa: B010

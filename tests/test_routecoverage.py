@@ -171,6 +171,15 @@ def test_a_module_loaded_afresh_for_each_test_counts_as_the_named_app(tmp_path: 
     assert "route coverage: 2 of 4 route methods requested (50.0%)" in result.stdout
 
 
+def test_an_app_made_during_the_run_is_measured_without_requests(tmp_path: Path) -> None:
+    tests = "import myapp\n\ndef test_nothing():\n    pass\n"
+
+    result = run_pytest(tmp_path, "--route-coverage", tests=tests)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "route coverage: 0 of 4 route methods requested (0.0%)" in result.stdout
+
+
 def test_a_named_app_is_measured_even_if_no_test_reached_it(tmp_path: Path) -> None:
     tests = "def test_nothing():\n    pass\n"
 
