@@ -3,9 +3,9 @@
 Loaded by the pytest plugin (``framework_pytest``) only when ``--route-coverage`` (or one of its
 options) is given: only then are ``App.match`` wrapped, to record each matched route with the
 request's method, and ``App.add_route``, to know the apps made meanwhile; a run without the
-option is untouched. A route counts by its pattern,
-name and view class (``route_key``), never by URL text: ``/users/1`` and ``/users/2`` cover
-``/users/{id:d}`` once, and the same route of two apps from one factory is one route.
+option is untouched. A route counts by its pattern, name and view class (``route_key``), never by
+URL text: ``/users/1`` and ``/users/2`` cover ``/users/{id:d}`` once, and the same route of two
+apps from one factory is one route.
 
 What is measured for a view is each method it has a handler for. ``HEAD`` answered by ``get``
 and the framework's own ``OPTIONS`` are not measured (a ``HEAD`` request counts for ``GET``).
