@@ -9,6 +9,7 @@ reported by ``framework check`` (``annotation_mismatches``): they do not break a
 
 from __future__ import annotations
 
+import functools
 import inspect
 import types
 import typing
@@ -138,10 +139,8 @@ def _methods(view: type[View]) -> Iterator[_Method]:
         (PARAMETER_HOOKS, False),
     ):
         for name in names:
-            try:
-                attribute = inspect.getattr_static(view, name)
-            except AttributeError:
-                continue
+            # The attribute as the class holds it (a function, a staticmethod...), unbound.
+            attribute = next((vars(c)[name] for c in view.__mro__ if name in vars(c)), None)
             if isinstance(attribute, (staticmethod, classmethod)):
                 function, binds_instance = attribute.__func__, isinstance(attribute, classmethod)
             elif inspect.isfunction(attribute):
@@ -149,12 +148,19 @@ def _methods(view: type[View]) -> Iterator[_Method]:
             elif callable(attribute) and not hasattr(attribute, "__get__"):
                 function, binds_instance = attribute, False
             else:
-                continue  # not callable, or a descriptor whose binding is its own business
-            try:
-                parameters = list(inspect.signature(function).parameters.values())
-            except (TypeError, ValueError):  # some C callables have no signature
-                continue
-            yield _Method(name, function, parameters, binds_instance, takes_request)
+                continue  # absent, not callable, or a descriptor that binds in its own way
+            parameters = _parameters(function)
+            if parameters is not None:
+                yield _Method(name, function, list(parameters), binds_instance, takes_request)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parameters(function: Callable[..., Any]) -> tuple[inspect.Parameter, ...] | None:
+    """A function's parameters, read once (the framework's own handlers serve many views)."""
+    try:
+        return tuple(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):  # some C callables have no signature
+        return None
 
 
 def _problem(method: _Method, route: Route) -> str | None:
