@@ -33,6 +33,7 @@ from .security import (
     normalise_allowed_hosts,
 )
 from .sessions import SecretKey, SessionCookies, get_flashed_messages
+from .signatures import check_view
 from .static import STATIC_PREFIX, StaticSetting, resolve_static_directory, static_files
 from .templating import Templates, TemplateSetting, resolve_directories
 from .views import View
@@ -133,6 +134,7 @@ class App:
         if not (isinstance(view, type) and issubclass(view, View)):
             raise TypeError(f"route {pattern!r}: expected a View subclass, got {view!r}")
         route = self.router.add(pattern, view, name=name or view.__name__)
+        check_view(view, route)  # its handlers take the route's fields: SignatureError if not
         self._has_slash_routes |= pattern.endswith("/") and pattern != "/"
         return route
 

@@ -1,8 +1,10 @@
 """``framework check``: find what would otherwise break only when a user follows a link.
 
 Routes an earlier route always shadows, ``url_for`` calls in templates that name no route or pass
-the wrong parameters, templates that do not parse, missing ``template_name`` templates, and views
-with no handlers. ``check_app`` returns the problems; the command prints them.
+the wrong parameters, templates that do not parse, missing ``template_name`` templates, views
+with no handlers, handler annotations that disagree with their fields' types, and templates named
+by literals in view code that do not exist. ``check_app`` returns the problems; the command
+prints them.
 """
 
 from __future__ import annotations
@@ -19,15 +21,19 @@ from jinja2 import nodes
 from .forms import Form
 from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 from .routing import URL_TYPES, Route, Router, URLBuildError
+from .signatures import annotation_mismatches
 from .views import TemplateView, View
+from .viewsource import is_framework_class, template_references
 
 if TYPE_CHECKING:
     from .app import App
 
 __all__ = [
     "Problem",
+    "annotation_problems",
     "check_app",
     "generic_view_problems",
+    "template_literal_problems",
     "template_name_problems",
     "template_url_problems",
     "unreachable_routes",
@@ -55,6 +61,8 @@ def check_app(app: App) -> list[Problem]:
         *template_name_problems(app),
         *generic_view_problems(routes),
         *views_without_handlers(routes),
+        *annotation_problems(app),
+        *template_literal_problems(app),
     ]
 
 
@@ -413,3 +421,59 @@ def _views(routes: Iterable[Route]) -> dict[type[View], list[Route]]:
 
 def _view_name(view: type[View]) -> str:
     return f"view {view.__module__}.{view.__qualname__}"
+
+
+# Handler annotations
+
+
+def annotation_problems(app: App) -> list[Problem]:
+    """Report handler and hook parameters annotated with another type than their field's.
+
+    Registration already refused names that do not match; a wrong annotation does not break a
+    request, but it misleads type checkers and readers (``id: str`` receives an ``int``).
+    """
+    # The Router's URL types, custom ones included. routing.py has no public accessor for them
+    # yet: this is the one place that reads the private table.
+    url_types = app.router._types
+    return [
+        Problem("wrong annotation", f"{_view_name(route.view)} ({_describe(route)}): {mismatch}")
+        for route in app.router.routes
+        for mismatch in annotation_mismatches(route.view, route, url_types)
+    ]
+
+
+# Templates named in view code
+
+
+def template_literal_problems(app: App) -> list[Problem]:
+    """Report templates named by a literal in a view's source that no template directory has.
+
+    The source is read with ``ast`` (see ``framework.viewsource`` for what is seen). Attributes
+    that a framework base class declares, such as a TemplateView's ``template_name``, are left to
+    ``template_name_problems``, which reads their value.
+    """
+    problems = []
+    seen = set()
+    for view in _views(app.router.routes):
+        for reference in template_references(view):
+            key = (reference.filename, reference.lineno, reference.template_name)
+            if key in seen or _template_exists(app, reference.template_name):
+                continue
+            seen.add(key)
+            if reference.attribute is not None and _declared_by_framework(
+                view, reference.attribute
+            ):
+                continue
+            where = f"{_relative(reference.filename)}, line {reference.lineno}"
+            problems.append(
+                Problem("missing template", f"{where}: {reference}, not found in {_searched(app)}")
+            )
+    return problems
+
+
+def _declared_by_framework(view: type[View], attribute: str) -> bool:
+    return any(attribute in vars(base) for base in view.__mro__ if is_framework_class(base))
+
+
+def _searched(app: App) -> str:
+    return ", ".join(map(str, app.templates.directories)) or "no template directories"

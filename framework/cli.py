@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
 import traceback
@@ -18,6 +19,9 @@ from typing import TYPE_CHECKING
 from . import servers
 from .app import App
 from .checks import check_app
+from .csrf import UNSAFE_METHODS
+from .routing import Route
+from .viewsource import template_references
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -102,16 +106,15 @@ def _serve_reloading(target: str, options: servers.ServerOptions) -> None:
 
 
 def _routes(arguments: argparse.Namespace) -> int:
-    """Print the route table in the order dispatch tries the routes."""
+    """Print the route table in the order dispatch tries the routes (``--json``: for tools)."""
+    routes = _framework_app(arguments.app).router.routes
+    if arguments.json:
+        print(json.dumps([_route_record(route) for route in routes], indent=2))
+        return 0
     rows = [("PATTERN", "NAME", "VIEW", "METHODS")]
     rows += [
-        (
-            route.pattern,
-            route.name,
-            f"{route.view.__module__}.{route.view.__qualname__}",
-            ", ".join(route.view.allowed_methods),
-        )
-        for route in _framework_app(arguments.app).router.routes
+        (route.pattern, route.name, _view_path(route.view), ", ".join(route.view.allowed_methods))
+        for route in routes
     ]
     pattern_width, name_width, view_width = (
         max(len(row[column]) for row in rows) for column in range(3)
@@ -119,6 +122,39 @@ def _routes(arguments: argparse.Namespace) -> int:
     for pattern, name, view, methods in rows:
         print(f"{pattern:<{pattern_width}}  {name:<{name_width}}  {view:<{view_width}}  {methods}")
     return 0
+
+
+def _route_record(route: Route) -> dict[str, object]:
+    """One route as ``framework routes --json`` prints it."""
+    view = route.view
+    if getattr(view, "csrf_exempt", False):
+        csrf_stance = "exempt"
+    elif UNSAFE_METHODS.intersection(view.allowed_methods):
+        csrf_stance = "checked"
+    else:
+        csrf_stance = "safe methods only"
+    return {
+        "pattern": route.pattern,
+        "name": route.name,
+        "view": _view_path(view),
+        "methods": list(view.allowed_methods),
+        "fields": dict(route.fields),
+        "template": _known_template(view),
+        "csrf": csrf_stance,
+    }
+
+
+def _known_template(view: type) -> str | None:
+    """The view's ``template_name``, else the one template its source renders by name, if one."""
+    template_name = getattr(view, "template_name", None)
+    if isinstance(template_name, str):
+        return template_name
+    names = {reference.template_name for reference in template_references(view)}
+    return names.pop() if len(names) == 1 else None
+
+
+def _view_path(view: type) -> str:
+    return f"{view.__module__}.{view.__qualname__}"
 
 
 def _check(arguments: argparse.Namespace) -> int:
@@ -173,6 +209,11 @@ def _parser() -> argparse.ArgumentParser:
 
     routes_command = commands.add_parser("routes", help="list the routes in dispatch order")
     routes_command.add_argument("app", nargs="?", default="views:app", help=app_help)
+    routes_command.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list: pattern, name, view, methods, fields, template, csrf",
+    )
     routes_command.set_defaults(handler=_routes)
 
     check_command = commands.add_parser(

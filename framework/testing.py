@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
 __all__ = ["TestClient"]
 
+#: ``pytest -p framework.testing`` loads the route coverage plugin (which is also registered
+#: through the ``pytest11`` entry point); see ``framework_pytest``.
+pytest_plugins = ["framework_pytest"]
+
 
 class TestClient(webtest.TestApp):
     """``webtest.TestApp`` over ``app``, wrapped in ``wsgiref.validate.validator``.

@@ -18,7 +18,9 @@ from processes import ROOT, run_command
 from framework import App, TemplateView, View
 from framework.checks import (
     Problem,
+    annotation_problems,
     check_app,
+    template_literal_problems,
     template_name_problems,
     template_url_problems,
     unreachable_routes,
@@ -490,3 +492,195 @@ def test_framework_check_of_an_unimportable_app_is_one_line_and_exit_1(tmp_path:
 
 def test_problems_print_as_kind_and_message() -> None:
     assert str(Problem("no handlers", "view x")) == "no handlers: view x"
+
+
+# Handler annotations (the names were checked at registration)
+
+
+def test_check_reports_an_annotation_that_disagrees_with_the_field_type() -> None:
+    app = App()
+
+    class UserDetail(View):
+        def get(self, request: object, id: str) -> str:
+            return id
+
+    app.add_route("/users/{id:d}", UserDetail, name="user")
+
+    assert check_app(app) == [
+        Problem(
+            "wrong annotation",
+            f"view {__name__}.{UserDetail.__qualname__} (route '/users/{{id:d}}' (name 'user')):"
+            " UserDetail.get() annotates 'id' as str but the route gives int",
+        )
+    ]
+
+
+def test_check_passes_annotations_that_agree() -> None:
+    app = App()
+
+    class UserDetail(View):
+        def get(self, request: object, id: int) -> str:
+            return str(id)
+
+    app.add_route("/users/{id:d}", UserDetail, name="user")
+
+    assert annotation_problems(app) == []
+    assert check_app(app) == []
+
+
+def edit_demo_views(demo_copy: Path, old: str, new: str) -> int:
+    """Replace the one ``old`` in the demo copy's views with ``new``; return its line number."""
+    views = demo_copy / "views" / "__init__.py"
+    source = views.read_text()
+    assert source.count(old) == 1
+    views.write_text(source.replace(old, new))
+    return source[: source.index(old)].count("\n") + 1
+
+
+def test_framework_check_catches_a_wrong_annotation_in_the_demo_site(demo_copy: Path) -> None:
+    edit_demo_views(demo_copy, "def get(self, request, id: int)", "def get(self, request, id: str)")
+
+    result = check_command("views:app", demo_copy)
+
+    assert result.returncode == 1
+    assert result.stdout == (
+        "wrong annotation: view views.UserDetail (route '/users/{id:d}' (name 'user')):"
+        " UserDetail.get() annotates 'id' as str but the route gives int\n"
+    )
+
+
+def test_framework_check_of_a_handler_that_misnames_a_field_names_it(demo_copy: Path) -> None:
+    edit_demo_views(
+        demo_copy, "def get(self, request, id: int)", "def get(self, request, user_id: int)"
+    )
+
+    result = check_command("views:app", demo_copy)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "framework: cannot import 'views': SignatureError: UserDetail.get() takes 'user_id'"
+        " but /users/{id:d} gives 'id'"
+    )
+
+
+# Templates named in view code
+
+
+def test_a_render_call_naming_a_missing_template_is_reported_with_file_and_line(
+    templates_dir: Path,
+) -> None:
+    class Profile(View):
+        def get(self, request: Any, **params: Any) -> Any:
+            return self.render("profle.html", **params)
+
+    app = App(templates=templates_dir)
+    app.add_route("/profile/{name}", Profile, name="profile")
+    line = Profile.get.__code__.co_firstlineno + 1
+
+    assert check_app(app) == [
+        Problem(
+            "missing template",
+            f"tests/test_checks.py, line {line}: Profile.get() renders 'profle.html',"
+            f" not found in {templates_dir}",
+        )
+    ]
+
+
+def test_a_template_name_attribute_on_a_plain_view_is_reported(templates_dir: Path) -> None:
+    class Report(View):
+        template_name = "report.html"
+        confirm_template_name = "confirm.html"
+        template_name_suffix = "_form.html"  # not a template name
+
+        def get(self, request: Any) -> Any:
+            return self.render(self.template_name)
+
+    app = App(templates=templates_dir)
+    app.add_route("/report/", Report)
+
+    assert [problem.message.split(": ", 1)[1] for problem in template_literal_problems(app)] == [
+        f"Report.template_name is 'report.html', not found in {templates_dir}",
+        f"Report.confirm_template_name is 'confirm.html', not found in {templates_dir}",
+    ]
+
+
+def test_templates_that_exist_and_computed_names_are_not_reported(templates_dir: Path) -> None:
+    class Fine(View):
+        template_name = "page.html"
+
+        def get(self, request: Any, **params: Any) -> Any:
+            name = "computed.html"
+            if params:
+                return self.render(f"{name}")
+            if request.GET:
+                return self.render(name)
+            return self.render("page.html", message="hi")
+
+        def post(self, request: Any, **params: Any) -> Any:
+            return self.render("a.html" if params else "b.html")
+
+    app = App(templates=templates_dir)
+    app.add_route("/fine/", Fine)
+
+    assert template_literal_problems(app) == []
+    assert check_app(app) == []
+
+
+def test_a_template_view_missing_its_template_is_reported_once(templates_dir: Path) -> None:
+    class Missing(TemplateView):
+        template_name = "missing.html"
+
+    app = App(templates=templates_dir)
+    app.add_route("/", Missing, name="home")
+
+    assert [problem.message for problem in check_app(app)] == [
+        f"view {Missing.__module__}.{Missing.__qualname__} (route '/' (name 'home')):"
+        f" template_name 'missing.html' not found in {templates_dir}"
+    ]
+
+
+class RendersMissing(View):
+    """A base class outside the framework: what its methods render is checked for subclasses."""
+
+    def render_page(self) -> Any:
+        return self.render("base-missing.html")
+
+
+def test_base_classes_are_read_and_each_literal_reported_once(templates_dir: Path) -> None:
+    class First(RendersMissing):
+        def get(self, request: Any) -> Any:
+            return self.render_page()
+
+    class Second(RendersMissing):
+        def get(self, request: Any) -> Any:
+            return self.render_page()
+
+    app = App(templates=templates_dir)
+    app.add_route("/1/", First)
+    app.add_route("/2/", Second)
+
+    [problem] = template_literal_problems(app)
+
+    assert "RendersMissing.render_page() renders 'base-missing.html'" in problem.message
+
+
+def test_a_view_without_readable_source_is_skipped(templates_dir: Path) -> None:
+    def get(self: View, request: Any) -> Any:
+        return self.render("nowhere.html")
+
+    app = App(templates=templates_dir)
+    app.add_route("/made/", type("Made", (View,), {"get": get}))
+
+    assert template_literal_problems(app) == []
+
+
+def test_framework_check_catches_a_template_typo_in_view_code(demo_copy: Path) -> None:
+    line = edit_demo_views(demo_copy, 'self.render("login.html"', 'self.render("logn.html"')
+
+    result = check_command("views:app", demo_copy)
+
+    assert result.returncode == 1
+    assert result.stdout == (
+        f"missing template: views/__init__.py, line {line}: Login.get() renders 'logn.html',"
+        f" not found in {demo_copy / 'templates'}\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import socket
@@ -241,3 +242,73 @@ def test_python_dash_m_framework_without_a_command_is_a_usage_error() -> None:
 
     assert result.returncode == 2
     assert "usage: framework" in result.stderr
+
+
+def test_routes_json_describes_the_demo_site_for_tools() -> None:
+    result = run_command("routes", "--json")
+
+    assert result.returncode == 0, result.stderr
+    routes = json.loads(result.stdout)
+    assert [route["pattern"] for route in routes] == [
+        "/",
+        "/index/",
+        "/login/",
+        "/logout/",
+        "/hello/{name}",
+        "/users/{id:d}",
+    ]
+    assert routes[0] == {
+        "pattern": "/",
+        "name": "home",
+        "view": "views.Index",
+        "methods": ["GET", "HEAD", "OPTIONS"],
+        "fields": {},
+        "template": "index.html",
+        "csrf": "safe methods only",
+    }
+    assert routes[2]["methods"] == ["GET", "HEAD", "POST", "OPTIONS"]
+    assert routes[2]["template"] == "login.html"  # the one template Login.get/post render
+    assert routes[2]["csrf"] == "checked"
+    assert routes[3]["template"] is None  # Logout renders nothing
+    assert routes[5]["fields"] == {"id": "d"}
+    assert routes[5]["template"] == "user.html"
+
+
+def test_routes_json_gives_field_types_templates_and_csrf_stances(tmp_path: Path) -> None:
+    (tmp_path / "tooling.py").write_text(
+        "from framework import App, RedirectView, TemplateView, View\n"
+        "app = App()\n"
+        "app.route_type('year', r'[0-9]{4}', int)\n"
+        "class Archive(TemplateView):\n"
+        "    template_name = 'archive.html'\n"
+        "class Old(RedirectView):\n"
+        "    route_name = 'archive'\n"
+        "class Hook(View):\n"
+        "    csrf_exempt = True\n"
+        "    def post(self, request, **params):\n"
+        "        return self.render('a.html' if params else 'b.html')\n"
+        "app.add_route('/archive/{year:year}/{slug:slug}/{key:uuid}', Archive, name='archive')\n"
+        "app.add_route('/old/{year:year}/{slug:slug}/{key:uuid}', Old, name='old')\n"
+        "app.add_route('/hook/{rest:path}', Hook, name='hook')\n"
+    )
+
+    result = run_command("routes", "tooling:app", "--json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    archive, old, hook = json.loads(result.stdout)
+    assert archive["fields"] == {"year": "year", "slug": "slug", "key": "uuid"}
+    assert archive["template"] == "archive.html"
+    assert archive["csrf"] == "safe methods only"
+    assert old["view"] == "tooling.Old"
+    assert old["methods"] == ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    assert old["template"] is None
+    assert old["csrf"] == "exempt"
+    assert hook == {
+        "pattern": "/hook/{rest:path}",
+        "name": "hook",
+        "view": "tooling.Hook",
+        "methods": ["POST", "OPTIONS"],
+        "fields": {"rest": "path"},
+        "template": None,  # computed: not known
+        "csrf": "exempt",
+    }
