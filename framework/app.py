@@ -190,7 +190,7 @@ class App:
                 view = route.view(request, self, params)
                 if type(view).dispatch is View.dispatch:
                     # What View.dispatch does, inlined: spares a call and a copy of the params.
-                    result = view._handler_for(request)(request, **params)
+                    result = view.handler_for(request)(request, **params)
                 else:
                     result = view.dispatch(request, **params)
                 if type(result) is str:  # the most common return value: a page
@@ -207,7 +207,7 @@ class App:
                     request = Request(environ, self)
                 response = self.error_response(request, error)
                 headers_are_ours = False
-            if not headers_are_ours or request._session is not None:  # else nothing to finish
+            if not headers_are_ours or request.loaded_session is not None:  # else nothing to finish
                 self._finish(request, response, headers_are_ours)  # may fail: CR/LF in a header
             return response
         except Exception:
@@ -218,7 +218,7 @@ class App:
             )
             return self._server_error_response(request or Request(environ, self))
         finally:
-            if request is not None and request._open_files is not None:
+            if request is not None and request.open_files is not None:
                 request.close_files()
 
     def _finish(self, request: Request, response: webob.Response, headers_are_ours: bool) -> None:
@@ -232,8 +232,8 @@ class App:
             response.resolve(request)
         if not headers_are_ours:
             check_header_values(response.headerlist)
-        if request._session is not None and response.status_code < 500:
-            self.sessions.save(request.session, request, response)
+        if request.loaded_session is not None and response.status_code < 500:
+            self.sessions.save(request.loaded_session, request, response)
 
     def match(self, environ: WSGIEnvironment) -> Match | None:
         """Find ``(route, params)`` for the request's path: None if no route matches.

@@ -56,7 +56,8 @@ def _nested_deeper(value: Any, limit: int) -> bool:
 class Request(webob.Request):
     """A ``webob.Request`` (``GET``, ``POST``, ``params``, ``cookies``, ``headers``, ``body``...).
 
-    The App sets ``app``, ``route_name`` and ``route_params`` before the view runs.
+    The App sets ``app``, ``route_name`` and ``route_params`` before the view runs, and reads
+    ``loaded_session`` and ``open_files`` once the view returned.
     """
 
     #: Bodies up to this size are buffered in memory rather than in a temporary file.
@@ -68,20 +69,23 @@ class Request(webob.Request):
     app: App | None = None
     route_name: str | None = None
     route_params: dict[str, Any] | None = None
-    _session: Session | None = None
+    #: The session once something read ``session``, else None: what the App saves (and
+    #: answers with ``Vary: Cookie``) after the view.
+    loaded_session: Session | None = None
+    #: Files this request opened (a body spooled to disk, uploads), closed by `close_files`.
+    open_files: list[IO[bytes]] | None = None
     _query: tuple[str, GetDict] | None = None
     _form: tuple[object, MultiDict[str, Any] | NoVars] | None = None
-    _open_files: list[IO[bytes]] | None = None
     _body: tuple[object, bytes] | None = None  # (the wsgi.input it was read from, the bytes)
 
     @property
     def session(self) -> Session:
         """The session, read from its signed cookie on first use (an empty dict if none)."""
-        session = self._session
+        session = self.loaded_session
         if session is None:
             if self.app is None:
                 raise RuntimeError("this request is not being handled by an App")
-            session = self.__dict__["_session"] = self.app.sessions.load(self)
+            session = self.__dict__["loaded_session"] = self.app.sessions.load(self)
         return session
 
     def flash(self, message: str, category: str = "info") -> None:
@@ -145,17 +149,17 @@ class Request(webob.Request):
 
     def _keep_open(self, file: IO[bytes]) -> None:
         """Remember a file this request opened, for `close_files`."""
-        open_files = self._open_files
+        open_files = self.open_files
         if open_files is None:
-            open_files = self.__dict__["_open_files"] = []
+            open_files = self.__dict__["open_files"] = []
         open_files.append(file)
 
     def close_files(self) -> None:
         """Close the buffered body and the uploaded files; the App calls it once the response
         is built, so save uploads during the request."""
-        for file in self._open_files or ():
+        for file in self.open_files or ():
             file.close()
-        self.__dict__["_open_files"] = None
+        self.__dict__["open_files"] = None
 
     def _get_body(self) -> bytes:
         """The body as bytes, read at most to ``max_body_size`` (413 beyond, 400 if cut off)."""
