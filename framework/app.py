@@ -2,9 +2,9 @@
 
 A request's whole path is visible here: ``__call__`` hands ``/static/`` to WhiteNoise
 (when configured); ``handle`` checks the Host (when configured), matches a route, builds
-the ``Request`` and the view, dispatches to its handler, turns the result into a response,
-and turns every exception into an error page, in one place; ``_finish`` refuses CR/LF in
-headers and writes the session cookie if the session changed.
+the ``Request`` and the view, dispatches to its handler, turns the result into a response
+(``_response_for``: error pages, redirects, CR/LF in headers refused), saves the session
+(``_save_session``), and turns every exception into an error page, in one place.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import webob.exc
 from . import csrf, errors
 from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS
 from .requests import Request
-from .responses import Redirect, Response, to_response
+from .responses import HandlerResult, Redirect, Response, to_response
 from .routing import Match, Route, Router
 from .security import (
     CONTROL_CHARACTERS,
@@ -173,13 +173,16 @@ class App:
     def handle(self, environ: WSGIEnvironment) -> webob.Response:
         """Turn a request into a response; the only place exceptions become error pages.
 
-        The Request is built once a route matched. A path that matches none gets the default
-        404 page without one (unless the app has a ``404.html``): misses cost next to nothing.
+        Host check, route match, the Request and the view, the handler (after the 405 and CSRF
+        checks), the response; then the session, if the view read it. A path that matches no
+        route is answered without a Request (unless the app has a ``404.html``).
         """
         request: Request | None = None
         response: webob.Response
         try:
             try:
+                if self.allowed_hosts is not None:
+                    check_host(environ, self.allowed_hosts)
                 match = self.match(environ)
                 if match is None:
                     if not self.templates.exists("404.html"):
@@ -195,20 +198,14 @@ class App:
                     result = view.dispatch(request, **params)
                 if type(result) is str:  # the most common return value: a page
                     response = Response.from_bytes(result.encode())
-                    headers_are_ours = True
                 else:
-                    if isinstance(result, webob.exc.WSGIHTTPException):
-                        raise result  # a returned error is rendered like a raised one
-                    response = to_response(result, view)
-                    # Built from bytes, a dict or a list: every header is the framework's own.
-                    headers_are_ours = not isinstance(result, webob.Response)
+                    response = self._response_for(request, result, view)
             except webob.exc.WSGIHTTPException as error:
                 if request is None:
                     request = Request(environ, self)
-                response = self.error_response(request, error)
-                headers_are_ours = False
-            if not headers_are_ours or request.loaded_session is not None:  # else nothing to finish
-                self._finish(request, response, headers_are_ours)  # may fail: CR/LF in a header
+                response = self._response_for(request, error)
+            if request.loaded_session is not None:
+                self._save_session(request, response)
             return response
         except Exception:
             logger.exception(
@@ -221,28 +218,42 @@ class App:
             if request is not None and request.open_files is not None:
                 request.close_files()
 
-    def _finish(self, request: Request, response: webob.Response, headers_are_ours: bool) -> None:
-        """Fill in a route redirect's URL, refuse CR/LF in headers, save a changed session.
+    def _response_for(
+        self,
+        request: Request,
+        result: HandlerResult | webob.exc.WSGIHTTPException,
+        view: View | None = None,
+    ) -> webob.Response:
+        """The response for what a view returned, or for an HTTP error it returned or raised.
 
-        Headers the view or an error could have set are checked (``headers_are_ours`` skips
-        that for responses built only from constants). A failed request (5xx) never changes
-        the session.
+        An error becomes its page; a route redirect gets its URL. Headers the view or the error
+        could have set are refused if they hold CR/LF (a ``ValueError``, so a 500).
         """
-        if isinstance(response, Redirect):
-            response.resolve(request)
-        if not headers_are_ours:
-            check_header_values(response.headerlist)
+        if isinstance(result, webob.exc.WSGIHTTPException):
+            response: webob.Response = self.error_response(request, result)
+        elif isinstance(result, webob.Response):
+            response = to_response(result, view)
+            if isinstance(response, Redirect):
+                response.resolve(request)
+        else:  # built from bytes, a dict or a list: every header is the framework's own
+            return to_response(result, view)
+        check_header_values(response.headerlist)
+        return response
+
+    def _save_session(self, request: Request, response: webob.Response) -> None:
+        """Answer a request that read the session with ``Vary: Cookie``, and the changed cookie.
+
+        A failed request (5xx) never changes the session.
+        """
         if request.loaded_session is not None and response.status_code < 500:
             self.sessions.save(request.loaded_session, request, response)
 
     def match(self, environ: WSGIEnvironment) -> Match | None:
         """Find ``(route, params)`` for the request's path: None if no route matches.
 
-        Raises the 400 for a bad ``Host`` (when ``allowed_hosts`` is set) or an undecodable path,
-        the 414 for a long one, and the slash redirect when only ``path + "/"`` has a route.
+        Raises the 400 for an undecodable path, the 414 for a long one, and the slash redirect
+        when only ``path + "/"`` has a route.
         """
-        if self.allowed_hosts is not None:
-            check_host(environ, self.allowed_hosts)
         raw_path = environ.get("PATH_INFO") or "/"
         if raw_path.isascii() and raw_path.isprintable() and len(raw_path) <= self.max_path_length:
             path = raw_path  # the usual case, checked inline: nothing to decode or refuse
