@@ -28,8 +28,8 @@ from .responses import HandlerResult, Redirect, Response, to_response
 from .routing import Match, Route, Router
 from .security import (
     CONTROL_CHARACTERS,
+    HostCheck,
     check_header_values,
-    check_host,
     normalise_allowed_hosts,
 )
 from .sessions import SecretKey, SessionCookies, get_flashed_messages
@@ -91,6 +91,7 @@ class App:
         self.allowed_hosts = (
             normalise_allowed_hosts(allowed_hosts) if allowed_hosts is not None else None
         )
+        self.host_check = HostCheck(self.allowed_hosts) if self.allowed_hosts is not None else None
         self.sessions = SessionCookies(
             secret_key, max_age=session_max_age, secure=session_cookie_secure
         )
@@ -181,8 +182,9 @@ class App:
         response: webob.Response
         try:
             try:
-                if self.allowed_hosts is not None:
-                    check_host(environ, self.allowed_hosts)
+                host_check = self.host_check
+                if host_check is not None and environ.get("HTTP_HOST") not in host_check.allowed:
+                    host_check.check(environ)  # a Host not seen before, or refused: 400
                 match = self.match(environ)
                 if match is None:
                     if not self.templates.exists("404.html"):
