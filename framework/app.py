@@ -22,7 +22,7 @@ import webob
 import webob.exc
 
 from . import csrf, errors
-from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS
+from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS, decode_wsgi_text
 from .requests import Request
 from .responses import HandlerResult, Redirect, Response, to_response
 from .routing import Match, Route, Router
@@ -273,15 +273,10 @@ class App:
         """The paths ``match`` does not accept inline: too long, not ASCII, or not printable."""
         if len(raw_path) > self.max_path_length:
             raise errors.URITooLong(f"The path is longer than {self.max_path_length} characters.")
-        if not raw_path.isascii():
-            # PEP 3333: PATH_INFO carries the raw bytes as latin-1 characters; URLs are UTF-8.
-            try:
-                raw_path = raw_path.encode("latin-1").decode("utf-8")
-            except UnicodeError:
-                raise errors.BadRequest("The path is not valid UTF-8.") from None
-        if CONTROL_CHARACTERS.search(raw_path):
+        path = decode_wsgi_text(raw_path, "path")
+        if CONTROL_CHARACTERS.search(path):
             raise errors.BadRequest("The path contains control characters.")
-        return raw_path
+        return path
 
     # Error pages
 

@@ -78,6 +78,24 @@ class Request(webob.Request):
     _form: tuple[object, MultiDict[str, Any] | NoVars] | None = None
     _body: tuple[object, bytes] | None = None  # (the wsgi.input it was read from, the bytes)
 
+    def __init__(
+        self,
+        environ: WSGIEnvironment,
+        app: App | None = None,
+        route_name: str | None = None,
+        route_params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs or type(environ) is not dict:
+            super().__init__(environ, **kwargs)  # WebOb's checks and legacy arguments
+        # What WebOb's constructor sets for a plain environ, and the route, written straight into
+        # the instance: every request pays for this, and WebOb's attribute hook costs more.
+        attributes = self.__dict__
+        attributes["environ"] = environ
+        attributes["app"] = app
+        attributes["route_name"] = route_name
+        attributes["route_params"] = route_params
+
     @property
     def session(self) -> Session:
         """The session, read from its signed cookie on first use (an empty dict if none)."""
@@ -195,24 +213,6 @@ class Request(webob.Request):
         stream = cast("IO[bytes]", environ["wsgi.input"])
         stream.seek(0)
         return stream
-
-    def __init__(
-        self,
-        environ: WSGIEnvironment,
-        app: App | None = None,
-        route_name: str | None = None,
-        route_params: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        if kwargs or type(environ) is not dict:
-            super().__init__(environ, **kwargs)  # WebOb's checks and legacy arguments
-        # What WebOb's constructor sets for a plain environ, and the route, written straight into
-        # the instance: every request pays for this, and WebOb's attribute hook costs more.
-        attributes = self.__dict__
-        attributes["environ"] = environ
-        attributes["app"] = app
-        attributes["route_name"] = route_name
-        attributes["route_params"] = route_params
 
     @property
     def media_type(self) -> str:
