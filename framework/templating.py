@@ -76,6 +76,7 @@ class Templates:
         self.directories = list(directories)
         self._app_url_for = url_for
         self._exists: dict[str, bool] = {}
+        self._loaded: dict[str, jinja2.Template] = {}  # names only code chooses, found on disk
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.directories),
             autoescape=jinja2.select_autoescape(AUTOESCAPE_EXTENSIONS),
@@ -86,6 +87,12 @@ class Templates:
 
     def render(self, template_name: str, /, **context: Any) -> str:
         """Render ``template_name``; a missing one raises ``TemplateNotFound`` naming the dirs."""
+        template = self._loaded.get(template_name)
+        if template is None:
+            template = self._load(template_name)
+        return template.render(context)
+
+    def _load(self, template_name: str) -> jinja2.Template:
         try:
             template = self.environment.get_template(template_name)
         except jinja2.TemplateNotFound:
@@ -94,7 +101,10 @@ class Templates:
                 template_name,
                 f"template {template_name!r} not found (searched: {searched})",
             ) from None
-        return template.render(context)
+        if not self.environment.auto_reload:  # else the file may change at any time
+            # PERF(S3, S5t): Jinja's own cache is a locked LRU, looked up per render.
+            self._loaded[template_name] = template
+        return template
 
     def exists(self, template_name: str) -> bool:
         """Whether ``template_name`` can be loaded (error pages use it to pick ``404.html``...)."""

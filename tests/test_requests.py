@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import webob
 import webob.exc
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framework import App, Request, View, errors
 from framework.requests import MAX_JSON_DEPTH
@@ -197,3 +199,37 @@ def test_brackets_inside_json_strings_do_not_count_as_nesting() -> None:
 
     assert response.status_int == 200
     assert response.json == value
+
+
+# PERF(S5t): Request.path returns plain paths as they are; WebOb's encoding is the reference.
+
+_PATH_CHARACTERS = st.characters(codec="latin-1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    script_name=st.text(_PATH_CHARACTERS, max_size=12).map(lambda text: text and "/" + text),
+    path_info=st.text(_PATH_CHARACTERS, max_size=20).map(lambda text: "/" + text),
+)
+def test_request_path_is_webobs(script_name: str, path_info: str) -> None:
+    environ = webob.Request.blank("/").environ
+    environ.update(SCRIPT_NAME=script_name, PATH_INFO=path_info)
+
+    try:
+        expected = webob.Request(environ).path
+    except UnicodeDecodeError:  # not UTF-8: WebOb cannot decode it either
+        with pytest.raises(UnicodeDecodeError):
+            _ = Request(environ).path
+        return
+    assert Request(environ).path == expected
+
+
+@pytest.mark.parametrize(
+    ("script_name", "path_info"),
+    [("", "/users/42/edit"), ("/app", "/a-b_c.d~e/!$&'()*+,;=:@"), ("", "/a b"), ("", "/%41")],
+)
+def test_request_path_of_plain_and_encoded_paths(script_name: str, path_info: str) -> None:
+    environ = webob.Request.blank("/").environ
+    environ.update(SCRIPT_NAME=script_name, PATH_INFO=path_info)
+
+    assert Request(environ).path == webob.Request(environ).path
