@@ -90,7 +90,8 @@ def parse_query(query_string: str, max_fields: int) -> list[tuple[str, str]]:
     """Split a PEP 3333 ``QUERY_STRING`` into decoded pairs; 400 if undecodable or too many."""
     if not query_string:
         return []
-    query_string = decode_wsgi_text(query_string, "query string")
+    if not query_string.isascii():  # spares the usual query a call
+        query_string = decode_wsgi_text(query_string, "query string")
     return _split_fields(query_string, max_fields, "query string", errors.BadRequest)
 
 
