@@ -108,7 +108,8 @@ def _split_fields(
     text: str, max_fields: int, what: str, too_many: type[errors.HTTPError]
 ) -> list[tuple[str, str]]:
     if "%" not in text and "+" not in text:
-        # Nothing to decode: what parse_qsl returns, from plain splits at a fraction of its cost.
+        # PERF(S6): nothing to decode: what parse_qsl returns, from plain splits at a fraction of
+        # its cost (tests/test_parsing.py compares the two).
         if text.count("&") >= max_fields:
             raise too_many(f"The {what} has more than {max_fields} fields.")
         fields = []

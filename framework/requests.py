@@ -94,8 +94,8 @@ class Request(webob.Request):
     ) -> None:
         if kwargs or type(environ) is not dict:
             super().__init__(environ, **kwargs)  # WebOb's checks and legacy arguments
-        # What WebOb's constructor sets for a plain environ, and the route, written straight into
-        # the instance: every request pays for this, and WebOb's attribute hook costs more.
+        # PERF(S1): what WebOb's constructor sets for a plain environ, and the route, written
+        # straight into the instance: every request pays for this, and WebOb's hook costs more.
         attributes = self.__dict__
         attributes["environ"] = environ
         attributes["app"] = app

@@ -96,7 +96,8 @@ def _refusal(host: str, allowed_hosts: frozenset[str]) -> str | None:
 def check_header_values(headerlist: Iterable[tuple[str, str]]) -> None:
     """Raise ``ValueError`` if a header name or value holds CR, LF or NUL: never send those."""
     for name, value in headerlist:
-        # isprintable() is one C call that is False for all three (and for TAB, hence the 2nd test).
+        # PERF(S3): isprintable() is one C call that is False for all three (and for TAB, hence
+        # the 2nd test); tests/test_security.py checks every control character.
         if not (value.isprintable() and name.isprintable()) and any(
             character in name or character in value for character in "\r\n\0"
         ):

@@ -233,3 +233,33 @@ def test_request_path_of_plain_and_encoded_paths(script_name: str, path_info: st
     environ.update(SCRIPT_NAME=script_name, PATH_INFO=path_info)
 
     assert Request(environ).path == webob.Request(environ).path
+
+
+def test_a_request_holds_what_webobs_constructor_gives_it() -> None:
+    """PERF(S1): Request() writes environ itself instead of running WebOb's constructor."""
+    environ = webob.Request.blank("/x?a=1").environ
+    request, general = Request(environ), webob.Request(environ)
+
+    assert request.environ is general.environ is environ
+    assert {key: value for key, value in vars(request).items() if value is not None} == vars(
+        general
+    )
+    with pytest.raises(TypeError):
+        Request([("not", "a dict")])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/x-www-form-urlencoded",
+        "application/x-www-form-urlencoded; charset=UTF-8",
+        "Application/X-WWW-Form-URLEncoded",
+        "",
+    ],
+)
+def test_every_spelling_of_a_urlencoded_form_is_parsed(content_type: str) -> None:
+    """PERF(S6): POST compares the exact usual type first, then parses any other spelling."""
+    environ = webob.Request.blank("/", method="POST", body=b"a=1&b=two").environ
+    environ["CONTENT_TYPE"] = content_type
+
+    assert list(Request(environ).POST.items()) == [("a", "1"), ("b", "two")]

@@ -580,3 +580,16 @@ def test_a_non_ascii_header_value_is_sent() -> None:
 def test_a_tab_passes_the_cr_lf_check() -> None:
     # RFC 9110 allows HTAB in field values; str.isprintable() does not, hence the fallback.
     assert check_header_values([("X-Test", "tab\tseparated")]) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(max_size=8), value=st.text(max_size=16))
+def test_the_header_check_refuses_exactly_cr_lf_and_nul(name: str, value: str) -> None:
+    """PERF(S3): the isprintable() shortcut stands in for looking for each character."""
+    refused = any(character in name + value for character in "\r\n\0")
+    try:
+        check_header_values([(name, value)])
+    except ValueError:
+        assert refused
+    else:
+        assert not refused
