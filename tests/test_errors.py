@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import webob.exc
+from wsgi_calls import call_app
 
 from framework import App, Request, View, errors
 from framework.testing import TestClient
@@ -215,15 +216,7 @@ def _built_by_webob(error_class: type[errors.HTTPError], *args: Any) -> webob.ex
 
 
 def _wsgi_answer(app: Any, method: str = "GET") -> tuple[str, list[tuple[str, str]], bytes]:
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[Any], exc_info: Any = None) -> Any:
-        captured["status"], captured["headers"] = status, headers
-        return lambda data: None
-
-    environ = webob.Request.blank("/", method=method).environ
-    body = b"".join(app(environ, start_response))
-    return captured["status"], captured["headers"], body
+    return call_app(app, webob.Request.blank("/", method=method).environ, validate=False)
 
 
 def _own_headers(error: webob.exc.WSGIHTTPException) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ import webob.exc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from webob.util import status_reasons
+from wsgi_calls import call_app
 
 from framework import App, Request, Response, View
 from framework.responses import to_response
@@ -156,15 +157,7 @@ _CONTENT_TYPES = [
 
 
 def _sent(response: webob.Response, method: str = "GET") -> tuple[str, list[Any], bytes]:
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[Any], exc_info: Any = None) -> Any:
-        captured["status"], captured["headers"] = status, headers
-        return lambda data: None
-
-    environ = webob.Request.blank("/", method=method).environ
-    body = b"".join(response(environ, start_response))
-    return captured["status"], captured["headers"], body
+    return call_app(response, webob.Request.blank("/", method=method).environ, validate=False)
 
 
 @settings(max_examples=200, deadline=None)
