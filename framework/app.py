@@ -182,16 +182,19 @@ class App:
         response: webob.Response
         try:
             try:
+                # 1. The Host, when allowed_hosts is set.
                 host_check = self.host_check
                 # PERF(S1h): a Host allowed before costs a set lookup and no call.
                 if host_check is not None and environ.get("HTTP_HOST") not in host_check.allowed:
                     host_check.check(environ)  # a Host not seen before, or refused: 400
+                # 2. The route.
                 match = self.match(environ)
                 if match is None:
                     if not self.templates.exists("404.html"):
                         # PERF(S5): without a 404.html a miss needs no Request and no rendering.
                         return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
                     raise errors.NotFound()
+                # 3. The request and the view; 4. the handler, after the 405 and CSRF checks.
                 route, params = match
                 request = Request(environ, self, route.name, params)
                 view = route.view(request, self, params)
@@ -201,6 +204,7 @@ class App:
                     result = view.handler_for(request)(request, **params)
                 else:
                     result = view.dispatch(request, **params)
+                # 5. The response, for what the handler returned or (below) an error raised.
                 if type(result) is str:  # PERF(S1): the most common return value, a page
                     response = Response.from_bytes(result.encode())
                 else:
@@ -209,6 +213,7 @@ class App:
                 if request is None:
                     request = Request(environ, self)
                 response = self._response_for(request, error)
+            # 6. The session, if the view read it.
             if request.loaded_session is not None:
                 self._save_session(request, response)
             return response
