@@ -51,6 +51,8 @@ class Req:
     query: str = ""
     body: bytes = b""
     content_type: str | None = None
+    cookie: str | None = None  # the Cookie header
+    host: str = "127.0.0.1:8000"
 
     def environ(self):
         env = {
@@ -62,7 +64,7 @@ class Req:
             "SERVER_PORT": "8000",
             "SERVER_PROTOCOL": "HTTP/1.1",
             "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1:8000",
+            "HTTP_HOST": self.host,
             "HTTP_USER_AGENT": "bench/1",
             "HTTP_ACCEPT": "*/*",
             "wsgi.version": (1, 0),
@@ -77,6 +79,8 @@ class Req:
             env["CONTENT_LENGTH"] = str(len(self.body))
         if self.content_type:
             env["CONTENT_TYPE"] = self.content_type
+        if self.cookie:
+            env["HTTP_COOKIE"] = self.cookie
         return env
 
     @property
@@ -92,6 +96,12 @@ class Reply:
 
     def header(self, name):
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+    def cookies(self):
+        """The `name=value` pairs of the Set-Cookie headers, as a Cookie header would send them."""
+        return "; ".join(
+            v.split(";", 1)[0].strip() for k, v in self.headers if k.lower() == "set-cookie"
+        )
 
 
 def call(app, req):

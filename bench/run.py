@@ -21,9 +21,11 @@ from pathlib import Path
 # Bench the `framework` of the checkout this file is in, installed or not.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from urllib.parse import urlencode
+
 from bench import harness
 from bench.apps import CONTENDERS, Unavailable, library_file, scaled_app, wsgi_app
-from bench.apps.common import HELLO, ITEMS, TITLE, jinja_env
+from bench.apps.common import HELLO, ITEMS, SHAPES, TEMPLATE_404_DIR, TITLE, jinja_env, saved_text
 from bench.harness import Req, Task
 
 # -- what a correct answer is -------------------------------------------------------------
@@ -44,6 +46,10 @@ def squeeze(text):
 
 
 ITEMS_PAGE = squeeze(jinja_env().get_template("items.html").render(title=TITLE, items=ITEMS))
+NOT_FOUND_PATH = "/nope/nothing"
+NOT_FOUND_PAGE = squeeze(
+    jinja_env(TEMPLATE_404_DIR).get_template("404.html").render(request={"path": NOT_FOUND_PATH})
+)
 
 
 def body_is(expected):
@@ -66,6 +72,32 @@ def items_page(reply):
         return f"page differs from the reference rendering: {text[:120]!r}"
 
 
+def not_found_page(reply):
+    text = squeeze(reply.body.decode("utf-8", "replace"))
+    if text != NOT_FOUND_PAGE:
+        return f"page differs from the reference 404.html rendering: {text[:120]!r}"
+
+
+def saved_with_cookie(reply):
+    if reply.body != saved_text("hello").encode():
+        return f"body {reply.body[:80]!r}, expected {saved_text('hello')!r}"
+    if not reply.cookies():
+        return "no Set-Cookie: the session was not written"
+
+
+def csrf_post(app, token=True):
+    """S7's POST: GET /csrf first (a token in the body, the session in a cookie), then send both."""
+    page = harness.call(app, Req("GET", "/csrf"))
+    fields = {"csrf_token": page.body.decode()} if token else {}
+    return Req(
+        "POST",
+        "/csrf",
+        body=urlencode({**fields, "note": "hello"}).encode(),
+        content_type="application/x-www-form-urlencoded",
+        cookie=page.cookies(),
+    )
+
+
 def json_echo(reply):
     ctype = reply.header("Content-Type") or ""
     if not ctype.startswith("application/json"):
@@ -82,13 +114,23 @@ def json_echo(reply):
 class Scenario:
     key: str
     name: str
-    req: Req  # the request that is timed
+    req: Req | Callable  # the request that is timed, or app -> that request (a handshake first)
     status: int
     check: Callable = anything  # Reply -> None, or what is wrong with it
-    extra: tuple = ()  # more (Req, status, check) answers that must be right
+    extra: tuple = ()  # more (Req or app -> Req, status or statuses, check) that must be right
+    app: str = "app"  # the contender's app for it: `app`, or a variant (`csrf_app`...)
 
-    def probes(self):
-        return [(self.req, self.status, self.check), *self.extra]
+    def request(self, app):
+        return self.req if isinstance(self.req, Req) else self.req(app)
+
+    def probes(self, app):
+        return [
+            (req if isinstance(req, Req) else req(app), status, check)
+            for req, status, check in [(self.req, self.status, self.check), *self.extra]
+        ]
+
+    def label(self):
+        return self.req.label if isinstance(self.req, Req) else "POST /csrf (after GET /csrf)"
 
 
 SCENARIOS = [
@@ -114,7 +156,10 @@ SCENARIOS = [
         200,
         json_echo,
     ),
-    Scenario("S5", "notfound", Req("GET", "/nope/nothing"), 404),
+    Scenario("S5", "notfound", Req("GET", NOT_FOUND_PATH), 404),
+    Scenario(
+        "S5t", "notfound_page", Req("GET", NOT_FOUND_PATH), 404, not_found_page, app="app_404"
+    ),
     Scenario(
         "S6",
         "form",
@@ -128,18 +173,39 @@ SCENARIOS = [
         200,
         body_is(b"1 two x"),
     ),
+    Scenario(
+        "S1h",
+        "static_hosts",
+        Req("GET", "/hello"),
+        200,
+        body_is(HELLO.encode()),
+        extra=((Req("GET", "/hello", host="evil.example"), 400, anything),),
+        app="hosts_app",
+    ),
+    Scenario(
+        "S7",
+        "csrf_session",
+        csrf_post,
+        200,
+        saved_with_cookie,
+        extra=((functools.partial(csrf_post, token=False), (400, 403), anything),),
+        app="csrf_app",
+    ),
 ]
 
-# Route scaling: make_app(N) registers /r{i}/{id:d} for i < N, each answering "r{i} {id}".
+# Route scaling: make_app(N, shape) registers {prefix}/r{i}/{id:d} for i < N, each answering
+# "r{i} {id}"; the prefix is nothing (plain), /api (prefix) or a field /{lang} (field).
 SIZES = (10, 100, 1000)
 CASES = ("first", "last", "miss")
+REQUEST_PREFIX = {"plain": "", "prefix": "/api", "field": "/en"}
 
 
-def scaling_probe(case, n):
+def scaling_probe(shape, case, n):
+    prefix = REQUEST_PREFIX[shape]
     if case == "miss":
-        return Req("GET", "/zz/7"), 404, anything
+        return Req("GET", f"{prefix}/zz/7"), 404, anything
     index = 0 if case == "first" else n - 1
-    return Req("GET", f"/r{index}/7"), 200, body_is(f"r{index} 7".encode())
+    return Req("GET", f"{prefix}/r{index}/7"), 200, body_is(f"r{index} 7".encode())
 
 
 def wrong_answer(app, probes):
@@ -149,7 +215,7 @@ def wrong_answer(app, probes):
             reply = harness.call(app, req)
         except Exception as exc:
             return f"{req.label} raised {harness.describe(exc)}"
-        if reply.status != status:
+        if reply.status not in ((status,) if isinstance(status, int) else status):
             return f"{req.label} -> {reply.status}, expected {status}; body {reply.body[:80]!r}"
         problem = check(reply)
         if problem:
@@ -165,42 +231,58 @@ class Plan:
 
     def __init__(self):
         self.tasks, self.scaling_tasks = [], []
-        self.status = {}  # (contender, scenario key) or (contender, N) -> "ok" / reason
+        # (contender, scenario key) or (contender, "shape N=n") -> "ok" / reason
+        self.status = {}
         self.pep3333 = {}  # (contender, scenario key) -> wsgiref.validate complaint
 
     def add_scenarios(self, name, scenarios):
-        try:
-            app = wsgi_app(name)
-        except Unavailable as exc:
-            self.status.update({(name, s.key): f"{exc.kind}: {exc.reason}" for s in scenarios})
-            return
         for s in scenarios:
-            problem = wrong_answer(app, s.probes())
+            try:
+                app = wsgi_app(name, s.app)
+                probes = s.probes(app)
+            except Unavailable as exc:
+                self.status[name, s.key] = f"{exc.kind}: {exc.reason}"
+                continue
+            except Exception as exc:
+                self.status[name, s.key] = f"FAIL: preparing the request: {harness.describe(exc)}"
+                continue
+            problem = wrong_answer(app, probes)
             self.status[name, s.key] = f"FAIL: {problem}" if problem else "ok"
             if not problem:
-                self.tasks.append(Task((name, s.key), app, s.req, s.status))
-                complaint = harness.pep3333_complaint(app, s.req)
+                req = probes[0][0]
+                self.tasks.append(Task((name, s.key), app, req, s.status))
+                complaint = harness.pep3333_complaint(app, req)
                 if complaint:
                     self.pep3333[name, s.key] = complaint
 
-    def add_scaling(self, name):
-        for n in SIZES:
-            try:
-                app = scaled_app(name, n)
-            except Unavailable as exc:
-                self.status[name, n] = f"{exc.kind}: {exc.reason}"
-                continue
-            probes = [scaling_probe(case, n) for case in CASES]
-            problem = wrong_answer(app, probes)
-            self.status[name, n] = f"FAIL: {problem}" if problem else "ok"
-            if not problem:
-                for case, (req, status, _) in zip(CASES, probes, strict=True):
-                    self.scaling_tasks.append(Task((name, n, case), app, req, status))
+    def add_scaling(self, name, shapes):
+        for shape in shapes:
+            for n in SIZES:
+                key = scaling_key(shape, n)
+                try:
+                    app = scaled_app(name, n, shape)
+                except Unavailable as exc:
+                    self.status[name, key] = f"{exc.kind}: {exc.reason}"
+                    continue
+                probes = [scaling_probe(shape, case, n) for case in CASES]
+                problem = wrong_answer(app, probes)
+                self.status[name, key] = f"FAIL: {problem}" if problem else "ok"
+                if not problem:
+                    for case, (req, status, _) in zip(CASES, probes, strict=True):
+                        self.scaling_tasks.append(Task((name, shape, n, case), app, req, status))
 
     def record_timing_errors(self):
-        for task in self.tasks + self.scaling_tasks:
+        for task in self.tasks:
             if task.error:
-                self.status[task.key[:2]] = f"FAIL: {task.error}"
+                self.status[task.key] = f"FAIL: {task.error}"
+        for task in self.scaling_tasks:
+            if task.error:
+                name, shape, n, _ = task.key
+                self.status[name, scaling_key(shape, n)] = f"FAIL: {task.error}"
+
+
+def scaling_key(shape, n):
+    return f"{shape} N={n}"
 
 
 # -- reporting ----------------------------------------------------------------------------
@@ -235,7 +317,7 @@ def report_scenarios(plan, contenders, scenarios, results):
         us_rows.append(
             [label]
             + [cell(plan, name, s.key, r.get("median_us"), "{:.2f}") for name, r in found.items()]
-            + [f"{results[('(harness)', s.key)]['median_us']:.2f}"]
+            + [f"{results.get(('(harness)', s.key), {}).get('median_us', 0):.2f}"]
         )
     print("\nTime per request / raw's (median over rounds; 1.00 = raw, higher = slower)\n")
     print(harness.table(["scenario", *contenders], ratio_rows))
@@ -243,53 +325,78 @@ def report_scenarios(plan, contenders, scenarios, results):
     print(harness.table(["scenario", *contenders, "(harness)"], us_rows))
 
 
-def report_scaling(plan, contenders, results):
-    """Print the scaling table; return {contender: {last_over_first, miss_over_first}}."""
+SHAPE_TITLES = {
+    "plain": "N routes /r{i}/{id:d}; first = GET /r0/7, last = GET /r{N-1}/7, miss = GET /zz/7",
+    "prefix": "N routes /api/r{i}/{id:d} under one shared prefix; miss = GET /api/zz/7",
+    "field": "N routes /{lang}/r{i}/{id:d}, a field first; GET /en/r0/7 ..., miss = GET /en/zz/7",
+}
+
+
+def report_scaling(plan, contenders, shapes, results):
+    """Print a scaling table per shape; return {contender: {shape: {last_over_first, ...}}}."""
     big = max(SIZES)
     summary = {}
-    for name in contenders:
-        first, last, miss = (results.get((name, big, case)) for case in CASES)
-        if first and last and miss:
-            summary[name] = {
-                "last_over_first": harness.paired_ratio(last["samples_us"], first["samples_us"]),
-                "miss_over_first": harness.paired_ratio(miss["samples_us"], first["samples_us"]),
-            }
-    rows = [
-        [f"N={n} {case}"]
-        + [
-            cell(plan, name, n, results.get((name, n, case), {}).get("median_us"), "{:.2f}")
-            for name in contenders
+    for shape in shapes:
+        for name in contenders:
+            first, last, miss = (results.get((name, shape, big, case)) for case in CASES)
+            if first and last and miss:
+                summary.setdefault(name, {})[shape] = {
+                    "last_over_first": harness.paired_ratio(
+                        last["samples_us"], first["samples_us"]
+                    ),
+                    "miss_over_first": harness.paired_ratio(
+                        miss["samples_us"], first["samples_us"]
+                    ),
+                }
+        rows = [
+            [f"N={n} {case}"]
+            + [
+                cell(
+                    plan,
+                    name,
+                    scaling_key(shape, n),
+                    results.get((name, shape, n, case), {}).get("median_us"),
+                    "{:.2f}",
+                )
+                for name in contenders
+            ]
+            for n in SIZES
+            for case in CASES
         ]
-        for n in SIZES
-        for case in CASES
-    ]
-    rows += [
-        [f"{what}/first @N={big}"]
-        + [
-            cell(plan, name, big, summary.get(name, {}).get(f"{what}_over_first"), "{:.2f}x")
-            for name in contenders
+        rows += [
+            [f"{what}/first @N={big}"]
+            + [
+                cell(
+                    plan,
+                    name,
+                    scaling_key(shape, big),
+                    summary.get(name, {}).get(shape, {}).get(f"{what}_over_first"),
+                    "{:.2f}x",
+                )
+                for name in contenders
+            ]
+            for what in ("last", "miss")
         ]
-        for what in ("last", "miss")
-    ]
-    print(
-        "\nRoute scaling: microseconds per request with N routes /r{i}/{id:d}; first = GET "
-        "/r0/7, last = GET /r{N-1}/7, miss = GET /zz/7 (404)\n"
-    )
-    print(harness.table(["routes", *contenders], rows))
+        print(f"\nRoute scaling, {shape}: microseconds per request with {SHAPE_TITLES[shape]}\n")
+        print(harness.table(["routes", *contenders], rows))
     return summary
 
 
 def report_problems(plan):
     skipped = {}
-    failed = []
+    failed, missing = [], []
     for (name, key), state in plan.status.items():
         if state.startswith("SKIP"):
             skipped.setdefault(name, state)
+        elif state.startswith("n/a"):
+            missing.append(f"  {name} {key}: {state}")
         elif state != "ok":
-            failed.append(f"  {name} {f'N={key}' if isinstance(key, int) else key}: {state}")
-    if skipped or failed:
+            failed.append(f"  {name} {key}: {state}")
+    if skipped or failed or missing:
         print("\nNot timed:")
-        print("\n".join([f"  {name}: {state}" for name, state in skipped.items()] + failed))
+        print(
+            "\n".join([f"  {name}: {state}" for name, state in skipped.items()] + failed + missing)
+        )
     if plan.pep3333:
         print("\nwsgiref.validate (PEP 3333) complaints, timed anyway:")
         for (name, key), note in plan.pep3333.items():
@@ -321,8 +428,14 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--scenarios",
-        help="comma list of S1..S6 or their names (static, param, "
-        "template, json, notfound, form) and/or `scaling` (default: all)",
+        help="comma list of scenario keys or names (S1 static, S2 param, S3 template, S4 json, "
+        "S5 notfound, S5t notfound_page, S6 form, S1h static_hosts, S7 csrf_session) "
+        "and/or `scaling` (default: all)",
+    )
+    parser.add_argument(
+        "--shapes",
+        default=",".join(SHAPES),
+        help=f"route-scaling shapes, comma list of {', '.join(SHAPES)} (default: all)",
     )
     parser.add_argument(
         "--rounds", type=int, help="timed batches per measurement (default 25, or 5 with --quick)"
@@ -376,6 +489,7 @@ def main(argv=None):
         "scenario",
     )
     scenarios = [s for s in SCENARIOS if s.key in chosen]
+    shapes = pick(args.shapes, {shape: {shape} for shape in SHAPES}, "shape")
     facts = harness.machine_facts()
     print(
         f"python {facts['python']} on {facts['cpu']} ({facts['nproc']} cpus); "
@@ -392,15 +506,20 @@ def main(argv=None):
     for name in contenders:
         plan.add_scenarios(name, scenarios)
         if "scaling" in chosen:
-            plan.add_scaling(name)
-    plan.tasks += [Task(("(harness)", s.key), harness.null_app, s.req, 200) for s in scenarios]
+            plan.add_scaling(name, shapes)
+    plan.tasks += [
+        Task(("(harness)", s.key), harness.null_app, task.req, 200)
+        for s in scenarios
+        for task in [next((t for t in plan.tasks if t.key[1] == s.key), None)]
+        if task is not None
+    ]
     results = time_everything(plan, args)
 
     summary = {}
     if scenarios:
         report_scenarios(plan, contenders, scenarios, results)
     if "scaling" in chosen:
-        summary = report_scaling(plan, contenders, results)
+        summary = report_scaling(plan, contenders, shapes, results)
     noise = sorted((r["iqr_pct"], " ".join(map(str, key))) for key, r in results.items())
     if noise:
         print(
@@ -415,7 +534,7 @@ def main(argv=None):
             {
                 "machine": facts,
                 "params": vars(args),
-                "scenarios": {s.key: {"name": s.name, "request": s.req.label} for s in scenarios},
+                "scenarios": {s.key: {"name": s.name, "request": s.label()} for s in scenarios},
                 "status": {f"{c}/{k}": v for (c, k), v in plan.status.items()},
                 "pep3333": {f"{c}/{k}": v for (c, k), v in plan.pep3333.items()},
                 "results": {"/".join(map(str, key)): r for key, r in results.items()},

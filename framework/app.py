@@ -2,9 +2,9 @@
 
 A request's whole path is visible here: ``__call__`` hands ``/static/`` to WhiteNoise
 (when configured); ``handle`` checks the Host (when configured), matches a route, builds
-the ``Request`` and the view, dispatches to its handler, turns the result into a response,
-and turns every exception into an error page, in one place; ``_finish`` refuses CR/LF in
-headers and writes the session cookie if the session changed.
+the ``Request`` and the view, dispatches to its handler, turns the result into a response
+(``_response_for``: error pages, redirects, CR/LF in headers refused), saves the session
+(``_save_session``), and turns every exception into an error page, in one place.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import webob
 import webob.exc
 
 from . import csrf, errors
-from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS
+from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS, decode_wsgi_text
 from .requests import Request
-from .responses import Redirect, Response, to_response
+from .responses import HandlerResult, Redirect, Response, to_response
 from .routing import Match, Route, Router
 from .security import (
     CONTROL_CHARACTERS,
+    HostCheck,
     check_header_values,
-    check_host,
     normalise_allowed_hosts,
 )
 from .sessions import SecretKey, SessionCookies, get_flashed_messages
@@ -49,7 +49,7 @@ logger = logging.getLogger("framework")
 
 ViewClass = TypeVar("ViewClass", bound=type[View])
 
-# The default 404 page, sent for paths no route matches when the app has no 404.html.
+# PERF(S5): the default 404 page, rendered once, for paths no route matches without a 404.html.
 _NOT_FOUND_PAGE = errors.default_page(errors.NotFound())
 
 # Characters kept as they are when a query string is copied into a Location header.
@@ -92,6 +92,7 @@ class App:
         self.allowed_hosts = (
             normalise_allowed_hosts(allowed_hosts) if allowed_hosts is not None else None
         )
+        self.host_check = HostCheck(self.allowed_hosts) if self.allowed_hosts is not None else None
         self.sessions = SessionCookies(
             secret_key, max_age=session_max_age, secure=session_cookie_secure
         )
@@ -165,7 +166,7 @@ class App:
             STATIC_PREFIX
         ):
             return self._static_files(environ, start_response)
-        # The line of _respond, inlined: this is the path every request takes.
+        # PERF(S1): the line of _respond, inlined: this is the path every request takes.
         return self.handle(environ)(environ, start_response)
 
     def _respond(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -175,42 +176,48 @@ class App:
     def handle(self, environ: WSGIEnvironment) -> webob.Response:
         """Turn a request into a response; the only place exceptions become error pages.
 
-        The Request is built once a route matched. A path that matches none gets the default
-        404 page without one (unless the app has a ``404.html``): misses cost next to nothing.
+        Host check, route match, the Request and the view, the handler (after the 405 and CSRF
+        checks), the response; then the session, if the view read it. A path that matches no
+        route is answered without a Request (unless the app has a ``404.html``).
         """
         request: Request | None = None
         response: webob.Response
         try:
             try:
+                # 1. The Host, when allowed_hosts is set.
+                host_check = self.host_check
+                # PERF(S1h): a Host allowed before costs a set lookup and no call.
+                if host_check is not None and environ.get("HTTP_HOST") not in host_check.allowed:
+                    host_check.check(environ)  # a Host not seen before, or refused: 400
+                # 2. The route.
                 match = self.match(environ)
                 if match is None:
                     if not self.templates.exists("404.html"):
+                        # PERF(S5): without a 404.html a miss needs no Request and no rendering.
                         return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
                     raise errors.NotFound()
+                # 3. The request and the view; 4. the handler, after the 405 and CSRF checks.
                 route, params = match
                 request = Request(environ, self, route.name, params)
                 view = route.view(request, self, params)
                 if type(view).dispatch is View.dispatch:
-                    # What View.dispatch does, inlined: spares a call and a copy of the params.
-                    result = view._handler_for(request)(request, **params)
+                    # PERF(S1): what View.dispatch does, inlined: spares a call and a copy of
+                    # the params (tests/test_views.py compares it with dispatch through super()).
+                    result = view.handler_for(request)(request, **params)
                 else:
                     result = view.dispatch(request, **params)
-                if type(result) is str:  # the most common return value: a page
+                # 5. The response, for what the handler returned or (below) an error raised.
+                if type(result) is str:  # PERF(S1): the most common return value, a page
                     response = Response.from_bytes(result.encode())
-                    headers_are_ours = True
                 else:
-                    if isinstance(result, webob.exc.WSGIHTTPException):
-                        raise result  # a returned error is rendered like a raised one
-                    response = to_response(result, view)
-                    # Built from bytes, a dict or a list: every header is the framework's own.
-                    headers_are_ours = not isinstance(result, webob.Response)
+                    response = self._response_for(request, result, view)
             except webob.exc.WSGIHTTPException as error:
                 if request is None:
                     request = Request(environ, self)
-                response = self.error_response(request, error)
-                headers_are_ours = False
-            if not headers_are_ours or request._session is not None:  # else nothing to finish
-                self._finish(request, response, headers_are_ours)  # may fail: CR/LF in a header
+                response = self._response_for(request, error)
+            # 6. The session, if the view read it.
+            if request.loaded_session is not None:
+                self._save_session(request, response)
             return response
         except Exception:
             logger.exception(
@@ -220,34 +227,50 @@ class App:
             )
             return self._server_error_response(request or Request(environ, self))
         finally:
-            if request is not None and request._open_files is not None:
+            if request is not None and request.open_files is not None:
                 request.close_files()
 
-    def _finish(self, request: Request, response: webob.Response, headers_are_ours: bool) -> None:
-        """Fill in a route redirect's URL, refuse CR/LF in headers, save a changed session.
+    def _response_for(
+        self,
+        request: Request,
+        result: HandlerResult | webob.exc.WSGIHTTPException,
+        view: View | None = None,
+    ) -> webob.Response:
+        """The response for what a view returned, or for an HTTP error it returned or raised.
 
-        Headers the view or an error could have set are checked (``headers_are_ours`` skips
-        that for responses built only from constants). A failed request (5xx) never changes
-        the session.
+        An error becomes its page; a route redirect gets its URL. Headers the view or the error
+        could have set are refused if they hold CR/LF (a ``ValueError``, so a 500).
         """
-        if isinstance(response, Redirect):
-            response.resolve(request)
-        if not headers_are_ours:
-            check_header_values(response.headerlist)
-        if request._session is not None and response.status_code < 500:
-            self.sessions.save(request.session, request, response)
+        if isinstance(result, webob.exc.WSGIHTTPException):
+            response: webob.Response = self.error_response(request, result)
+        elif isinstance(result, webob.Response):
+            response = to_response(result, view)
+            if isinstance(response, Redirect):
+                response.resolve(request)
+        else:  # PERF(S4): built from bytes, a dict or a list: only the framework's own headers
+            return to_response(result, view)
+        check_header_values(response.headerlist)
+        return response
+
+    def _save_session(self, request: Request, response: webob.Response) -> None:
+        """Answer a request that read the session with ``Vary: Cookie``, and the changed cookie.
+
+        A failed request (5xx) never changes the session.
+        """
+        if request.loaded_session is not None and response.status_code < 500:
+            self.sessions.save(request.loaded_session, request, response)
 
     def match(self, environ: WSGIEnvironment) -> Match | None:
         """Find ``(route, params)`` for the request's path: None if no route matches.
 
-        Raises the 400 for a bad ``Host`` (when ``allowed_hosts`` is set) or an undecodable path,
-        the 414 for a long one, and the slash redirect when only ``path + "/"`` has a route.
+        Raises the 400 for an undecodable path, the 414 for a long one, and the slash redirect
+        when only ``path + "/"`` has a route.
         """
-        if self.allowed_hosts is not None:
-            check_host(environ, self.allowed_hosts)
         raw_path = environ.get("PATH_INFO") or "/"
         if raw_path.isascii() and raw_path.isprintable() and len(raw_path) <= self.max_path_length:
-            path = raw_path  # the usual case, checked inline: nothing to decode or refuse
+            # PERF(S1): the usual path, checked inline: nothing to decode or refuse
+            # (tests/test_app.py compares it with the full decode).
+            path = raw_path
         else:
             path = self._decode_path(raw_path)
         match = self.router.match(path)
@@ -262,15 +285,10 @@ class App:
         """The paths ``match`` does not accept inline: too long, not ASCII, or not printable."""
         if len(raw_path) > self.max_path_length:
             raise errors.URITooLong(f"The path is longer than {self.max_path_length} characters.")
-        if not raw_path.isascii():
-            # PEP 3333: PATH_INFO carries the raw bytes as latin-1 characters; URLs are UTF-8.
-            try:
-                raw_path = raw_path.encode("latin-1").decode("utf-8")
-            except UnicodeError:
-                raise errors.BadRequest("The path is not valid UTF-8.") from None
-        if CONTROL_CHARACTERS.search(raw_path):
+        path = decode_wsgi_text(raw_path, "path")
+        if CONTROL_CHARACTERS.search(path):
             raise errors.BadRequest("The path contains control characters.")
-        return raw_path
+        return path
 
     # Error pages
 

@@ -33,6 +33,10 @@ __all__ = [
 ]
 
 
+# The headers WebOb's constructor gives an error with a body, before its own headers.
+_WEBOB_ERROR_HEADERS = [("Content-Type", "text/html; charset=UTF-8"), ("Content-Length", "0")]
+
+
 class HTTPError(webob.exc.WSGIHTTPException):
     """Base class of the framework's HTTP errors; ``detail`` is shown on the error page."""
 
@@ -46,14 +50,16 @@ class HTTPError(webob.exc.WSGIHTTPException):
         if kwargs:  # location=, body_template=...: WebOb's general constructor
             super().__init__(detail, headers, comment, **kwargs)
             return
-        # Every 404 raises one of these, and WebOb's constructor costs more than the rest of
-        # the 404 together. Set what it would set; App.error_response builds the actual body.
+        # PERF(S5t): every 404 with a 404.html raises one of these, and WebOb's constructor costs
+        # more than the rest of the 404 together. Set what it sets (tests/test_errors.py compares
+        # the two); App.error_response builds the page.
         Exception.__init__(self, detail)
         self.detail = detail
         self.comment = comment
         self._status = f"{self.code} {self.title}"
         self._headers = None
-        self._headerlist = list(headers) if headers else []
+        own_headers = [] if self.empty_body else _WEBOB_ERROR_HEADERS
+        self._headerlist = [*own_headers, *headers] if headers else own_headers[:]
         self._app_iter = [b""]
         self.conditional_response = False
 
@@ -126,7 +132,7 @@ def traceback_page(method: str, path: str, formatted_traceback: str) -> bytes:
 
 @functools.cache
 def _page_without_detail(code: int, title: str, explanation: str) -> bytes:
-    # Class attributes only (never client text), so the cache stays small.
+    # PERF(S5): class attributes only (never client text), so the cache stays small.
     return _page(code, title, explanation)
 
 

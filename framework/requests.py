@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
@@ -53,10 +54,16 @@ def _nested_deeper(value: Any, limit: int) -> bool:
     return False
 
 
+_URLENCODED = "application/x-www-form-urlencoded"
+# What WebOb's `path` leaves as it is: urllib's always-safe characters and its PATH_SAFE.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.~/!$&'()*+,;=:@-]*")
+
+
 class Request(webob.Request):
     """A ``webob.Request`` (``GET``, ``POST``, ``params``, ``cookies``, ``headers``, ``body``...).
 
-    The App sets ``app``, ``route_name`` and ``route_params`` before the view runs.
+    The App sets ``app``, ``route_name`` and ``route_params`` before the view runs, and reads
+    ``loaded_session`` and ``open_files`` once the view returned.
     """
 
     #: Bodies up to this size are buffered in memory rather than in a temporary file.
@@ -68,20 +75,53 @@ class Request(webob.Request):
     app: App | None = None
     route_name: str | None = None
     route_params: dict[str, Any] | None = None
-    _session: Session | None = None
+    #: The session once something read ``session``, else None: what the App saves (and
+    #: answers with ``Vary: Cookie``) after the view.
+    loaded_session: Session | None = None
+    #: Files this request opened (a body spooled to disk, uploads), closed by `close_files`.
+    open_files: list[IO[bytes]] | None = None
     _query: tuple[str, GetDict] | None = None
     _form: tuple[object, MultiDict[str, Any] | NoVars] | None = None
-    _open_files: list[IO[bytes]] | None = None
     _body: tuple[object, bytes] | None = None  # (the wsgi.input it was read from, the bytes)
+
+    def __init__(
+        self,
+        environ: WSGIEnvironment,
+        app: App | None = None,
+        route_name: str | None = None,
+        route_params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs or type(environ) is not dict:
+            super().__init__(environ, **kwargs)  # WebOb's checks and legacy arguments
+        # PERF(S1): what WebOb's constructor sets for a plain environ, and the route, written
+        # straight into the instance: every request pays for this, and WebOb's hook costs more.
+        attributes = self.__dict__
+        attributes["environ"] = environ
+        attributes["app"] = app
+        attributes["route_name"] = route_name
+        attributes["route_params"] = route_params
+
+    @property
+    def path(self) -> str:
+        """The path below the host, ``SCRIPT_NAME`` + ``PATH_INFO``, percent-encoded as by WebOb."""
+        environ = self.environ
+        path: str = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        if _PLAIN_PATH.fullmatch(path):
+            # PERF(S5t): nothing to encode, which is nearly every path: WebOb's encode, quote and
+            # join would give it back unchanged, at ten times the cost.
+            return path
+        webob_path: str = super().path
+        return webob_path
 
     @property
     def session(self) -> Session:
         """The session, read from its signed cookie on first use (an empty dict if none)."""
-        session = self._session
+        session = self.loaded_session
         if session is None:
             if self.app is None:
                 raise RuntimeError("this request is not being handled by an App")
-            session = self.__dict__["_session"] = self.app.sessions.load(self)
+            session = self.__dict__["loaded_session"] = self.app.sessions.load(self)
         return session
 
     def flash(self, message: str, category: str = "info") -> None:
@@ -120,7 +160,9 @@ class Request(webob.Request):
         cached = self._form
         if cached is not None and cached[0] is environ.get("wsgi.input"):
             return cached[1]
-        content_type = self.media_type
+        content_type: str = environ.get("CONTENT_TYPE", "")
+        if content_type != _URLENCODED:  # PERF(S6): the usual form's type needs no parsing
+            content_type = self.media_type
         form: MultiDict[str, Any] | NoVars
         if content_type == "multipart/form-data":
             stream = self._buffered_body()
@@ -134,10 +176,11 @@ class Request(webob.Request):
                 if isinstance(value, UploadedFile):
                     self._keep_open(value.file)
             form = MultiDict(fields)
-        elif content_type == "application/x-www-form-urlencoded" or (
+        elif content_type == _URLENCODED or (
             content_type == "" and environ["REQUEST_METHOD"] == "POST"
         ):
-            form = MultiDict(parse_urlencoded(self.body, self.max_form_fields))
+            # view_list: a MultiDict on the fresh list, without copying it.
+            form = MultiDict.view_list(parse_urlencoded(self.body, self.max_form_fields))
         else:
             form = NoVars(f"Not an HTML form submission (Content-Type: {content_type})")
         self.__dict__["_form"] = (environ.get("wsgi.input"), form)
@@ -145,17 +188,17 @@ class Request(webob.Request):
 
     def _keep_open(self, file: IO[bytes]) -> None:
         """Remember a file this request opened, for `close_files`."""
-        open_files = self._open_files
+        open_files = self.open_files
         if open_files is None:
-            open_files = self.__dict__["_open_files"] = []
+            open_files = self.__dict__["open_files"] = []
         open_files.append(file)
 
     def close_files(self) -> None:
         """Close the buffered body and the uploaded files; the App calls it once the response
         is built, so save uploads during the request."""
-        for file in self._open_files or ():
+        for file in self.open_files or ():
             file.close()
-        self.__dict__["_open_files"] = None
+        self.__dict__["open_files"] = None
 
     def _get_body(self) -> bytes:
         """The body as bytes, read at most to ``max_body_size`` (413 beyond, 400 if cut off)."""
@@ -191,24 +234,6 @@ class Request(webob.Request):
         stream = cast("IO[bytes]", environ["wsgi.input"])
         stream.seek(0)
         return stream
-
-    def __init__(
-        self,
-        environ: WSGIEnvironment,
-        app: App | None = None,
-        route_name: str | None = None,
-        route_params: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        if kwargs or type(environ) is not dict:
-            super().__init__(environ, **kwargs)  # WebOb's checks and legacy arguments
-        # What WebOb's constructor sets for a plain environ, and the route, written straight into
-        # the instance: every request pays for this, and WebOb's attribute hook costs more.
-        attributes = self.__dict__
-        attributes["environ"] = environ
-        attributes["app"] = app
-        attributes["route_name"] = route_name
-        attributes["route_params"] = route_params
 
     @property
     def media_type(self) -> str:

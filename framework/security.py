@@ -13,7 +13,7 @@ from . import errors
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-__all__ = ["CONTROL_CHARACTERS", "check_header_values", "check_host", "normalise_allowed_hosts"]
+__all__ = ["CONTROL_CHARACTERS", "HostCheck", "check_header_values", "normalise_allowed_hosts"]
 
 #: Characters refused in paths and redirect targets: C0 controls (CR, LF, NUL...) and DEL.
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
@@ -32,32 +32,72 @@ def normalise_allowed_hosts(allowed_hosts: Iterable[str]) -> frozenset[str]:
     return hosts
 
 
-def check_host(environ: WSGIEnvironment, allowed_hosts: frozenset[str]) -> None:
-    """Raise ``errors.BadRequest`` unless the request's Host names an allowed host.
+class HostCheck:
+    """The ``allowed_hosts`` decision for each ``Host`` header, remembered once made.
 
     The Host is read as WebOb's ``request.host`` reads it: the header, else the server's
     name and port. The port is ignored. ``"*"`` allows any well-formed host;
-    ``".example.com"`` allows example.com and its subdomains.
+    ``".example.com"`` allows example.com and its subdomains. At most ``cache_size`` allowed
+    and as many refused headers are remembered (each set starts over when full), so a flood
+    of made-up Hosts costs each its check but cannot grow memory.
     """
-    host = environ.get("HTTP_HOST")
-    if host is None:
-        host = f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+
+    def __init__(self, allowed_hosts: frozenset[str], cache_size: int = 1000) -> None:
+        self.allowed_hosts = allowed_hosts
+        self.cache_size = cache_size
+        #: Host headers found allowed: the App lets these through without calling `check`.
+        self.allowed: set[str] = set()
+        #: Host headers found not allowed, and why: answered 400 without a second look.
+        self.refused: dict[str, str] = {}
+
+    def check(self, environ: WSGIEnvironment) -> None:
+        """Raise ``errors.BadRequest`` unless the request's Host names an allowed host."""
+        host = environ.get("HTTP_HOST")
+        if host is None:  # HTTP/1.0: the server's own name, not worth remembering
+            refusal = _refusal(
+                f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}",
+                self.allowed_hosts,
+            )
+        elif host in self.allowed:
+            return
+        else:
+            refusal = self.refused.get(host)
+            if refusal is None:
+                refusal = _refusal(host, self.allowed_hosts)
+                self._remember(host, refusal)
+        if refusal is not None:
+            raise errors.BadRequest(refusal)
+
+    def _remember(self, host: str, refusal: str | None) -> None:
+        if refusal is None:
+            if len(self.allowed) >= self.cache_size:
+                self.allowed.clear()
+            self.allowed.add(host)
+        else:
+            if len(self.refused) >= self.cache_size:
+                self.refused.clear()
+            self.refused[host] = refusal
+
+
+def _refusal(host: str, allowed_hosts: frozenset[str]) -> str | None:
+    """Why the ``Host`` value ``host`` is refused, or None if it names an allowed host."""
     found = _HOST.fullmatch(host.lower())
     if found is None:
-        raise errors.BadRequest("The Host header is malformed.")
+        return "The Host header is malformed."
     name = found.group("name").rstrip(".")
     if "*" in allowed_hosts or name in allowed_hosts:
-        return
+        return None
     labels = name.split(".")
     if any("." + ".".join(labels[index:]) in allowed_hosts for index in range(len(labels))):
-        return
-    raise errors.BadRequest("This server does not serve that host (Host header).")
+        return None
+    return "This server does not serve that host (Host header)."
 
 
 def check_header_values(headerlist: Iterable[tuple[str, str]]) -> None:
     """Raise ``ValueError`` if a header name or value holds CR, LF or NUL: never send those."""
     for name, value in headerlist:
-        # isprintable() is one C call that is False for all three (and for TAB, hence the 2nd test).
+        # PERF(S3): isprintable() is one C call that is False for all three (and for TAB, hence
+        # the 2nd test); tests/test_security.py checks every control character.
         if not (value.isprintable() and name.isprintable()) and any(
             character in name or character in value for character in "\r\n\0"
         ):

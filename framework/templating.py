@@ -61,6 +61,7 @@ class _Template(jinja2.Template):
         shared: bool = False,
         locals: Mapping[str, Any] | None = None,
     ) -> jinja2.runtime.Context:
+        # PERF(S3): tests/test_templating.py checks the layers come out as Jinja's own merge.
         globals = self.globals
         if shared or not isinstance(globals, ChainMap):
             return super().new_context(vars, shared, locals)
@@ -85,6 +86,7 @@ class Templates:
         self.directories = list(directories)
         self._app_url_for = url_for
         self._exists: dict[str, bool] = {}
+        self._loaded: dict[str, jinja2.Template] = {}  # names only code chooses, found on disk
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader([*self.directories, FRAMEWORK_TEMPLATES]),
             autoescape=jinja2.select_autoescape(AUTOESCAPE_EXTENSIONS),
@@ -95,6 +97,12 @@ class Templates:
 
     def render(self, template_name: str, /, **context: Any) -> str:
         """Render ``template_name``; a missing one raises ``TemplateNotFound`` naming the dirs."""
+        template = self._loaded.get(template_name)
+        if template is None:
+            template = self._load(template_name)
+        return template.render(context)
+
+    def _load(self, template_name: str) -> jinja2.Template:
         try:
             template = self.environment.get_template(template_name)
         except jinja2.TemplateNotFound:
@@ -103,11 +111,14 @@ class Templates:
                 template_name,
                 f"template {template_name!r} not found (searched: {searched})",
             ) from None
-        return template.render(context)
+        if not self.environment.auto_reload:  # else the file may change at any time
+            # PERF(S5t): Jinja's own cache is a locked LRU, looked up per render.
+            self._loaded[template_name] = template
+        return template
 
     def exists(self, template_name: str) -> bool:
         """Whether ``template_name`` can be loaded (error pages use it to pick ``404.html``...)."""
-        known = self._exists.get(template_name)
+        known = self._exists.get(template_name)  # PERF(S5t): asked on every error page
         if known is not None:
             return known
         try:

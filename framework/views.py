@@ -66,14 +66,15 @@ class View:
 
         Override it to run code around every handler, calling ``super().dispatch(...)``.
         """
-        result: HandlerResult = self._handler_for(request)(request, **params)
+        result: HandlerResult = self.handler_for(request)(request, **params)
         return result
 
-    def _handler_for(self, request: Request) -> Callable[..., HandlerResult]:
+    def handler_for(self, request: Request) -> Callable[..., HandlerResult]:
         """Return the bound handler for ``request.method``, once the method may run at all.
 
         A method with no handler is a 405; then ``POST``, ``PUT``, ``PATCH`` and ``DELETE``
         must pass the CSRF check (405 first: a method with no handler has nothing to protect).
+        ``dispatch`` calls it; so does the App directly for a view that keeps ``dispatch``.
         """
         method = request.environ["REQUEST_METHOD"]
         handler_name = self._handler_names.get(method)

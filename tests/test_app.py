@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from wsgi_calls import call_app, make_environ
 
 from framework import App, Request, View, errors
@@ -456,3 +458,54 @@ def test_test_client_shortcut() -> None:
     app = make_app()
 
     assert app.test_client().get("/users/5").text == "user 5"
+
+
+# PERF(S1): App.match accepts a short, printable ASCII path as it is; every other path goes
+# through the full check and decode. For any path, both must give the same answer.
+
+
+def _outcome(find: Any) -> tuple[Any, ...]:
+    try:
+        found = find()
+    except errors.HTTPError as error:
+        return ("error", type(error), error.detail)
+    return ("none",) if found is None else ("match", found[0].name, found[1])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    path=st.one_of(
+        st.text(st.characters(codec="latin-1"), max_size=30),
+        st.text("abc/%-.~é\x00\x7f\t ", max_size=30),
+    ).map(lambda text: "/" + text)
+)
+def test_the_inline_path_check_answers_as_the_full_decode(path: str) -> None:
+    app = App(max_path_length=24)
+
+    @app.route("/a/{rest:path}")
+    class Rest(View):
+        def get(self, request: Request, rest: str) -> str:
+            return rest
+
+    @app.route("/{name}")
+    class Named(View):
+        def get(self, request: Request, name: str) -> str:
+            return name
+
+    inline = _outcome(lambda: app.match(make_environ(path)))
+    full = _outcome(lambda: app.router.match(app._decode_path(path)))
+
+    assert inline == full
+
+
+def test_the_404_shortcut_sends_the_page_an_error_response_would() -> None:
+    """PERF(S5): without a 404.html a miss skips the Request and the error machinery."""
+    app = make_app()
+    environ = make_environ("/no/such/page")
+
+    status, headers, body = call_app(app, environ)
+    page = app.error_response(Request(make_environ("/no/such/page"), app), errors.NotFound())
+
+    assert status == page.status
+    assert headers == page.headerlist
+    assert body == page.body

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import webob.exc
+from wsgi_calls import call_app
 
 from framework import App, Request, View, errors
 from framework.testing import TestClient
@@ -191,3 +193,84 @@ def test_raised_not_modified_has_no_body_and_no_content_type() -> None:
     assert response.headers["ETag"] == '"v1"'
     assert "Content-Type" not in response.headers
     assert response.body == b""
+
+
+# PERF(S5): HTTPError's constructor sets what WebOb's would, without its general machinery.
+
+_ERROR_CLASSES = [
+    errors.BadRequest,
+    errors.Unauthorized,
+    errors.Forbidden,
+    errors.NotFound,
+    errors.PayloadTooLarge,
+    errors.URITooLong,
+    errors.UnsupportedMediaType,
+    errors.InternalServerError,
+]
+
+
+def _built_by_webob(error_class: type[errors.HTTPError], *args: Any) -> webob.exc.WSGIHTTPException:
+    error = error_class.__new__(error_class)
+    webob.exc.WSGIHTTPException.__init__(error, *args)
+    return error
+
+
+def _wsgi_answer(app: Any, method: str = "GET") -> tuple[str, list[tuple[str, str]], bytes]:
+    return call_app(app, webob.Request.blank("/", method=method).environ, validate=False)
+
+
+def _own_headers(error: webob.exc.WSGIHTTPException) -> list[tuple[str, str]]:
+    return [
+        (name, value)
+        for name, value in error.headerlist
+        if name.lower() != "content-length" and name.lower() != "content-type"
+    ]
+
+
+@pytest.mark.parametrize("error_class", _ERROR_CLASSES)
+@pytest.mark.parametrize("detail", [None, "", "It went <wrong> & stayed so."])
+@pytest.mark.parametrize("headers", [None, [("X-Reason", "limit"), ("Retry-After", "5")]])
+@pytest.mark.parametrize("comment", [None, "for the log"])
+def test_hand_built_errors_equal_webobs_constructor(
+    error_class: type[errors.HTTPError],
+    detail: str | None,
+    headers: list[tuple[str, str]] | None,
+    comment: str | None,
+) -> None:
+    fast = error_class(detail, headers, comment)
+    general = _built_by_webob(error_class, detail, headers, comment)
+    app = App()
+    request = Request(webob.Request.blank("/").environ, app)
+
+    assert (fast.status, fast.code, fast.title) == (general.status, general.code, general.title)
+    assert (fast.detail, fast.comment, fast.args) == (general.detail, general.comment, general.args)
+    assert str(fast) == str(general)
+    assert _own_headers(fast) == _own_headers(general)
+    fast_page, general_page = (
+        app.error_response(request, fast),
+        app.error_response(request, general),
+    )
+    assert fast_page.status == general_page.status
+    assert fast_page.headerlist == general_page.headerlist
+    assert fast_page.body == general_page.body
+    # Used as WSGI apps themselves (WebOb's own error page), they answer alike too.
+    assert _wsgi_answer(fast) == _wsgi_answer(general)
+    assert _wsgi_answer(fast, "HEAD") == _wsgi_answer(general, "HEAD")
+
+
+def test_method_not_allowed_equals_webobs_constructor_with_allow() -> None:
+    fast = errors.MethodNotAllowed("PUT is not allowed here.", allowed=["GET", "HEAD"])
+    general = _built_by_webob(
+        errors.MethodNotAllowed, "PUT is not allowed here.", [("Allow", "GET, HEAD")]
+    )
+
+    assert fast.status == general.status
+    assert _own_headers(fast) == _own_headers(general) == [("Allow", "GET, HEAD")]
+    assert _wsgi_answer(fast) == _wsgi_answer(general)
+
+
+def test_headers_added_to_one_error_stay_on_it() -> None:
+    first = errors.NotFound()
+    first.headers["X-Only-Here"] = "1"
+
+    assert "X-Only-Here" not in errors.NotFound().headers

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import webob
 import webob.exc
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framework import App, Request, View, errors
 from framework.requests import MAX_JSON_DEPTH
@@ -197,3 +199,67 @@ def test_brackets_inside_json_strings_do_not_count_as_nesting() -> None:
 
     assert response.status_int == 200
     assert response.json == value
+
+
+# PERF(S5t): Request.path returns plain paths as they are; WebOb's encoding is the reference.
+
+_PATH_CHARACTERS = st.characters(codec="latin-1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    script_name=st.text(_PATH_CHARACTERS, max_size=12).map(lambda text: text and "/" + text),
+    path_info=st.text(_PATH_CHARACTERS, max_size=20).map(lambda text: "/" + text),
+)
+def test_request_path_is_webobs(script_name: str, path_info: str) -> None:
+    environ = webob.Request.blank("/").environ
+    environ.update(SCRIPT_NAME=script_name, PATH_INFO=path_info)
+
+    try:
+        expected = webob.Request(environ).path
+    except UnicodeDecodeError:  # not UTF-8: WebOb cannot decode it either
+        with pytest.raises(UnicodeDecodeError):
+            _ = Request(environ).path
+        return
+    assert Request(environ).path == expected
+
+
+@pytest.mark.parametrize(
+    ("script_name", "path_info"),
+    [("", "/users/42/edit"), ("/app", "/a-b_c.d~e/!$&'()*+,;=:@"), ("", "/a b"), ("", "/%41")],
+)
+def test_request_path_of_plain_and_encoded_paths(script_name: str, path_info: str) -> None:
+    environ = webob.Request.blank("/").environ
+    environ.update(SCRIPT_NAME=script_name, PATH_INFO=path_info)
+
+    assert Request(environ).path == webob.Request(environ).path
+
+
+def test_a_request_holds_what_webobs_constructor_gives_it() -> None:
+    """PERF(S1): Request() writes environ itself instead of running WebOb's constructor."""
+    environ = webob.Request.blank("/x?a=1").environ
+    request, general = Request(environ), webob.Request(environ)
+
+    assert request.environ is general.environ is environ
+    assert {key: value for key, value in vars(request).items() if value is not None} == vars(
+        general
+    )
+    with pytest.raises(TypeError):
+        Request([("not", "a dict")])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/x-www-form-urlencoded",
+        "application/x-www-form-urlencoded; charset=UTF-8",
+        "Application/X-WWW-Form-URLEncoded",
+        "",
+    ],
+)
+def test_every_spelling_of_a_urlencoded_form_is_parsed(content_type: str) -> None:
+    """PERF(S6): POST compares the exact usual type first, then parses any other spelling."""
+    environ = webob.Request.blank("/", method="POST", body=b"a=1&b=two").environ
+    environ["CONTENT_TYPE"] = content_type
+
+    assert list(Request(environ).POST.items()) == [("a", "1"), ("b", "two")]

@@ -8,6 +8,10 @@ from typing import Any
 import pytest
 import webob
 import webob.exc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from webob.util import status_reasons
+from wsgi_calls import call_app
 
 from framework import App, Request, Response, View
 from framework.responses import to_response
@@ -140,3 +144,62 @@ def test_conditional_response_answers_304_to_a_matching_etag() -> None:
     assert fresh.headers["ETag"] == '"v1"'
     assert cached.body == b""
     assert "Content-Type" not in cached.headers
+
+
+# PERF(S1): Response.from_bytes stands in for WebOb's general constructor; both must agree.
+
+_CONTENT_TYPES = [
+    "text/html; charset=utf-8",
+    "application/json",
+    "application/octet-stream",
+    "text/plain; charset=utf-8",
+]
+
+
+def _sent(response: webob.Response, method: str = "GET") -> tuple[str, list[Any], bytes]:
+    return call_app(response, webob.Request.blank("/", method=method).environ, validate=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.binary(max_size=40),
+    # The statuses WebOb knows that carry a body (from_bytes is never asked for 1xx, 204...).
+    status=st.sampled_from(
+        sorted(code for code in status_reasons if code >= 200 and code not in (204, 205, 304))
+    ),
+    content_type=st.sampled_from(_CONTENT_TYPES),
+)
+def test_from_bytes_builds_what_webobs_constructor_builds(
+    body: bytes, status: int, content_type: str
+) -> None:
+    fast = Response.from_bytes(body, status=status, content_type=content_type)
+    general = Response(body=body, status=status, content_type=content_type, charset=None)
+
+    assert fast.status == general.status
+    assert fast.status_code == general.status_code == status
+    assert fast.headerlist == general.headerlist
+    assert fast.body == general.body
+    assert fast.content_type == general.content_type
+    assert fast.conditional_response is general.conditional_response is False
+    assert _sent(fast) == _sent(general)
+    assert _sent(fast, "HEAD") == _sent(general, "HEAD")
+
+
+@pytest.mark.parametrize("content_type", _CONTENT_TYPES)
+def test_from_bytes_then_cookies_and_vary_as_webobs_constructor(content_type: str) -> None:
+    fast = Response.from_bytes(b"page", content_type=content_type)
+    general = Response(body=b"page", content_type=content_type, charset=None)
+
+    for response in (fast, general):
+        response.set_cookie("session", "value", max_age=60, path="/", httponly=True)
+        response.vary = ("Cookie",)
+        response.headers["X-Extra"] = "1"
+        response.delete_cookie("old")
+
+    assert fast.headerlist == general.headerlist
+    assert _sent(fast) == _sent(general)
+
+
+def test_from_bytes_is_the_reason_phrase_webob_writes() -> None:
+    for code in (200, 201, 404, 413, 500):
+        assert Response.from_bytes(b"", status=code).status == webob.Response(status=code).status

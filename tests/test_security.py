@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from wsgi_calls import call_app, make_environ
 
 from framework import App, RedirectError, Request, Response, View, errors, redirect
-from framework.security import check_header_values
+from framework.security import HostCheck, check_header_values
 from framework.testing import TestClient
 from views import app as demo_app
 
@@ -230,6 +230,54 @@ def test_a_star_allows_any_well_formed_host() -> None:
 
     assert client.get("/", headers={"Host": "anything.example"}).text == "home"
     client.get("/", headers={"Host": "bad@host"}, status=400)
+
+
+def test_each_host_gets_the_same_answer_every_time() -> None:
+    client = TestClient(hosts_app(["good.com", ".shop.example"]))
+
+    for _ in range(3):  # the first answer is worked out, the next ones remembered
+        assert client.get("/", headers={"Host": "good.com:8000"}).text == "home"
+        assert client.get("/", headers={"Host": "a.shop.example"}).text == "home"
+        client.get("/", headers={"Host": "evil.com"}, status=400)
+        response = client.get("/", headers={"Host": "bad@host"}, status=400)
+        assert "malformed" in response.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abcdef.:[]1@ -", max_size=12))
+def test_a_remembered_host_decision_is_the_decision_made_afresh(host: str) -> None:
+    """PERF(S1h): the cached verdict stands in for the full check; both must agree."""
+    remembering = HostCheck(frozenset({"a.b", ".c.d", "[::1]"}))
+    environ = make_environ("/", HTTP_HOST=host)
+
+    def verdict(check: HostCheck) -> str | None:
+        try:
+            check.check(environ)
+        except errors.BadRequest as error:
+            return str(error.detail)
+        return None
+
+    first = verdict(remembering)
+    assert verdict(remembering) == first  # now from the cache
+    assert verdict(HostCheck(remembering.allowed_hosts)) == first  # worked out again
+    assert (host in remembering.allowed) == (first is None)
+
+
+def test_a_flood_of_made_up_hosts_cannot_grow_the_host_cache() -> None:
+    app = hosts_app(["good.com", ".good.com"])
+    host_check = app.host_check
+    assert host_check is not None
+    host_check.cache_size = 50
+    client = TestClient(app)
+
+    for number in range(200):
+        client.get("/", headers={"Host": f"x{number}.evil.com"}, status=400)
+        client.get("/", headers={"Host": f"x{number}.good.com"}, status=200)
+
+    assert len(host_check.allowed) <= 50
+    assert len(host_check.refused) <= 50
+    assert client.get("/", headers={"Host": "good.com"}).text == "home"
+    client.get("/", headers={"Host": "x1.evil.com"}, status=400)
 
 
 def test_allowed_hosts_with_a_port_are_refused_at_construction() -> None:
@@ -532,3 +580,16 @@ def test_a_non_ascii_header_value_is_sent() -> None:
 def test_a_tab_passes_the_cr_lf_check() -> None:
     # RFC 9110 allows HTAB in field values; str.isprintable() does not, hence the fallback.
     assert check_header_values([("X-Test", "tab\tseparated")]) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(max_size=8), value=st.text(max_size=16))
+def test_the_header_check_refuses_exactly_cr_lf_and_nul(name: str, value: str) -> None:
+    """PERF(S3): the isprintable() shortcut stands in for looking for each character."""
+    refused = any(character in name + value for character in "\r\n\0")
+    try:
+        check_header_values([(name, value)])
+    except ValueError:
+        assert refused
+    else:
+        assert not refused

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import webtest
 
-from framework import App, RedirectView, Request, Response, TemplateView, View, errors
+from framework import App, RedirectView, Request, Response, TemplateView, View, csrf, errors
 from framework.responses import HandlerResult
 from framework.testing import TestClient
+from framework.views import HTTP_METHODS
 
 
 def allowed(response: webtest.TestResponse) -> list[str]:
@@ -345,3 +346,78 @@ def test_permanent_redirect_view_builds_its_route_from_the_request_params(
 
     assert response.headers["Location"] == "/site/users/5"
     assert response.body == b""
+
+
+# PERF(S1): App.handle calls the handler itself for a view that keeps View.dispatch; a view
+# whose dispatch calls super() takes the general path. Both must answer alike.
+
+
+class _AllMethods(View):
+    def get(self, request: Request, name: str) -> str:
+        return f"get {name}"
+
+    def post(self, request: Request, name: str) -> str:
+        return f"post {name} {request.POST.get('field')}"
+
+    def put(self, request: Request, name: str) -> str:
+        return f"put {name}"
+
+    def patch(self, request: Request, name: str) -> str:
+        return f"patch {name}"
+
+    def delete(self, request: Request, name: str) -> str:
+        return f"delete {name}"
+
+
+class _GetOnly(View):
+    def get(self, request: Request, name: str) -> dict[str, str]:
+        return {"name": name}
+
+
+def _dispatch_pair(app: App, base: type[View], **attributes: Any) -> None:
+    """Register ``base`` at /inlined/{name} and the same view with dispatch -> super() at
+    /general/{name}."""
+
+    def dispatch(self: View, request: Request, /, **params: Any) -> HandlerResult:
+        return super(general, self).dispatch(request, **params)
+
+    inlined = type("Inlined", (base,), dict(attributes))
+    general = type("General", (base,), {**attributes, "dispatch": dispatch})
+    app.add_route("/inlined/{name}", inlined)
+    app.add_route("/general/{name}", general)
+
+
+@pytest.mark.parametrize("base", [_AllMethods, _GetOnly])
+@pytest.mark.parametrize("csrf_exempt", [False, True])
+@pytest.mark.parametrize("token", ["right", "wrong", "none"])
+@pytest.mark.parametrize("method", [*HTTP_METHODS, "TRACE", "PROPFIND"])
+def test_inlined_dispatch_answers_as_dispatch_through_super(
+    base: type[View], csrf_exempt: bool, token: str, method: str
+) -> None:
+    app = App(secret_key="key")
+    _dispatch_pair(app, base, csrf_exempt=csrf_exempt)
+
+    @app.route("/token")
+    class Token(View):
+        def get(self, request: Request) -> str:
+            return csrf.get_token(request)
+
+    client = webtest.TestApp(app, lint=False)  # both validators refuse methods like PROPFIND
+    session_token = client.get("/token").text
+    headers = {"right": {"X-CSRF-Token": session_token}, "wrong": {"X-CSRF-Token": "x"}}
+    answers = [
+        client.request(
+            f"/{kind}/ada",
+            method=method,
+            headers=headers.get(token, {}),
+            body=b"field=1",
+            content_type="application/x-www-form-urlencoded",
+            expect_errors=True,
+        )
+        for kind in ("inlined", "general")
+    ]
+
+    inlined, general = answers
+    assert inlined.status == general.status
+    assert sorted(inlined.headerlist) == sorted(general.headerlist)
+    assert inlined.body == general.body

@@ -1,5 +1,7 @@
-"""The contenders: one module `<name>_app` each, exposing `app` (the six scenarios) and
-`make_app(n_routes)` (the route-scaling test).  Shared data lives in `common.py`."""
+"""The contenders: one module `<name>_app` each, exposing `app` (most scenarios), the
+variants some scenarios need (`app_404`, `hosts_app`, `csrf_app`: absent where the contender
+has no equivalent, which makes it n/a there) and `make_app(n_routes, shape)` (route scaling).
+Shared data lives in `common.py`."""
 
 import importlib
 
@@ -18,7 +20,7 @@ CONTENDERS = {
 
 
 class Unavailable(Exception):
-    """A contender that cannot be benchmarked; `kind` is "SKIP" or "FAIL"."""
+    """A contender that cannot be benchmarked; `kind` is "SKIP", "FAIL" or "n/a"."""
 
     def __init__(self, kind, reason):
         super().__init__(f"{kind}: {reason}")
@@ -51,13 +53,19 @@ def library_file(name):
     return _require(libraries[0]).__file__ if libraries else None
 
 
-def wsgi_app(name):
-    return load(name).app
+def wsgi_app(name, attribute="app"):
+    """The contender's app for a scenario: `app`, or a variant such as `csrf_app`."""
+    module = load(name)
+    if not hasattr(module, attribute):
+        raise Unavailable("n/a", f"no equivalent ({name} has no `{attribute}`)")
+    return getattr(module, attribute)
 
 
-def scaled_app(name, n_routes):
+def scaled_app(name, n_routes, shape="plain"):
     module = load(name)
     try:
-        return module.make_app(n_routes)
+        return module.make_app(n_routes, shape)
     except Exception as exc:
-        raise Unavailable("FAIL", f"make_app({n_routes}) raised {describe(exc)}") from None
+        raise Unavailable(
+            "FAIL", f"make_app({n_routes}, {shape!r}) raised {describe(exc)}"
+        ) from None

@@ -14,6 +14,8 @@ from .common import (
     HELLO,
     ITEMS,
     NOT_FOUND_TEXT,
+    SHAPE_PREFIX,
+    TEMPLATE_404_DIR,
     TITLE,
     form_text,
     jinja_env,
@@ -56,9 +58,11 @@ class View:
 
 
 class App:
-    def __init__(self):
+    def __init__(self, not_found_template=None):
         self.routes = []
         self.templates = jinja_env()
+        self.not_found_template = not_found_template
+        self.not_found_templates = jinja_env(TEMPLATE_404_DIR)
 
     def route(self, pattern):
         def register(view_class):
@@ -76,12 +80,18 @@ class App:
                 response = view_class(self, request).dispatch(request, **result.named)
                 break
         else:
-            response = Response(text=NOT_FOUND_TEXT, status=404, content_type="text/plain")
+            response = self.not_found(request)
         if isinstance(response, str):
             response = Response(text=response)
         elif isinstance(response, (dict, list)):
             response = Response(json_body=response)
         return response(environ, start_response)
+
+    def not_found(self, request):
+        if self.not_found_template is None:
+            return Response(text=NOT_FOUND_TEXT, status=404, content_type="text/plain")
+        page = self.not_found_templates.get_template(self.not_found_template)
+        return Response(text=page.render(request=request), status=404)
 
 
 app = App()
@@ -118,12 +128,21 @@ class Form(View):
         return Response(text=text, content_type="text/plain")
 
 
-def make_app(n_routes):
+# S5 with a 404 page rendered from a template.
+app_404 = App(not_found_template="404.html")
+app_404.route("/hello")(Hello)
+app_404.route("/users/{id:d}/posts/{slug}")(Post)
+
+# S1 with a Host allow-list, and S7 (CSRF + session): not in this stack (n/a).
+
+
+def make_app(n_routes, shape="plain"):
     scaled = App()
+    prefix = SHAPE_PREFIX[shape]
     for i in range(n_routes):
 
-        def get(self, request, id, index=i):
+        def get(self, request, id, index=i, **_lang):
             return Response(text=scaling_text(index, id), content_type="text/plain")
 
-        scaled.route(f"/r{i}/{{id:d}}")(type(f"Numbered{i}", (View,), {"get": get}))
+        scaled.route(f"{prefix}/r{i}/{{id:d}}")(type(f"Numbered{i}", (View,), {"get": get}))
     return scaled
