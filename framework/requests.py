@@ -7,7 +7,6 @@ parsing.py); ``session`` is read from its cookie only when first used.
 from __future__ import annotations
 
 import io
-import json
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
@@ -18,8 +17,10 @@ from . import errors
 from .parsing import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_FORM_FIELDS,
+    MAX_JSON_DEPTH,
     UploadedFile,
     declared_length,
+    parse_json,
     parse_multipart,
     parse_query,
     parse_urlencoded,
@@ -35,22 +36,6 @@ if TYPE_CHECKING:
     from .app import App
 
 __all__ = ["MAX_JSON_DEPTH", "Request"]
-
-#: Request JSON nested deeper is a 400 on every Python version (how deep ``json.loads`` itself
-#: goes depends on the interpreter: about 1,000 levels on 3.11, far more on 3.12).
-MAX_JSON_DEPTH = 512
-
-
-def _nested_deeper(value: Any, limit: int) -> bool:
-    """Whether lists and dicts in ``value`` nest more than ``limit`` levels (no recursion)."""
-    pending = [(value, 1)] if isinstance(value, (dict, list)) else []
-    while pending:
-        item, depth = pending.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, dict) else item
-        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
 
 
 class Request(webob.Request):
@@ -225,20 +210,7 @@ class Request(webob.Request):
         ):
             received = media_type or "no Content-Type"
             raise errors.BadRequest(f"Expected a JSON body (application/json), got {received}.")
-        body = self.body
-        try:
-            value = json.loads(body)
-        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
-            raise errors.BadRequest(f"The body is not valid JSON: {error}") from None
-        except RecursionError:
-            value = None  # deeper than this interpreter's parser goes: refused below
-        else:
-            # Counting brackets is C-fast; only bodies with that many are walked.
-            if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH or not _nested_deeper(
-                value, MAX_JSON_DEPTH
-            ):
-                return value
-        raise errors.BadRequest(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.")
+        return parse_json(self.body, MAX_JSON_DEPTH)
 
     def url_for(self, route_name: str, /, **params: Any) -> str:
         """Build the path of a named route, below the mount point (``SCRIPT_NAME``) of this app."""

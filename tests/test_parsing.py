@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import urllib.parse
 from typing import Any
 from urllib.parse import parse_qsl
@@ -333,6 +334,66 @@ def test_bad_json_bodies_are_400(body: bytes) -> None:
     )
 
     assert "400 Bad Request" in response.text
+
+
+def nesting_depth(value: Any) -> int:
+    """The depth json_depth must find, from the decoded value (recursively: tests stay shallow)."""
+    children = value.values() if isinstance(value, dict) else value
+    if not isinstance(value, (dict, list)):
+        return 0
+    return 1 + max((nesting_depth(child) for child in children), default=0)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=40,
+)
+
+
+@given(JSON_VALUES, st.sampled_from(["utf-8", "utf-16", "utf-32-be"]), st.booleans())
+def test_json_depth_reads_the_nesting_from_the_bytes(
+    value: Any, encoding: str, ascii: bool
+) -> None:
+    body = json.dumps(value, ensure_ascii=ascii).encode(encoding)
+
+    assert parsing.json_depth(body) == nesting_depth(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ("1", 0),
+        ("[]", 1),
+        ('["[[[", {"{{": "]"}]', 2),
+        (r'["\\", ["\"[["], "\\\"]"]', 2),
+        ('[{"a": [[], {}]}, [[[]]]]', 4),
+        ("[" * 100_000 + "]" * 100_000, 100_000),
+    ],
+    ids=["scalar", "empty-list", "brackets-in-strings", "escapes", "mixed", "100000-deep"],
+)
+def test_json_depth_examples(text: str, depth: int) -> None:
+    assert parsing.json_depth(text.encode()) == depth
+
+
+def test_ten_megabytes_of_empty_objects_are_parsed() -> None:
+    """The issue's amplifier: 3 million ``{}`` under the default limit, decoded right."""
+    app = App()
+
+    @app.route("/count")
+    class Count(View):
+        csrf_exempt = True
+
+        def post(self, request: Request) -> dict[str, Any]:
+            items = request.json
+            return {"items": len(items), "all_empty_objects": all(item == {} for item in items)}
+
+    body = b"[" + b",".join([b"{}"] * 3_000_000) + b"]"
+    assert 9 * 2**20 > len(body) > 8 * 2**20
+
+    response = TestClient(app).post("/count", body, content_type="application/json")
+
+    assert response.json == {"items": 3_000_000, "all_empty_objects": True}
 
 
 # Multipart
