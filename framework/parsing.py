@@ -235,10 +235,17 @@ def read_body(
 
 
 def _read(stream: SupportsRead[bytes], size: int) -> bytes:
+    """Read from the server's ``wsgi.input``: whatever it raises is about the client's bytes.
+
+    Servers raise their own types: waitress and WebOb an ``OSError`` when the client goes away,
+    gunicorn its ``InvalidChunkSize`` or ``ChunkMissingTerminator`` for a malformed chunked body.
+    """
     try:
         return stream.read(size)
-    except (OSError, ValueError):  # webob's DisconnectionError is an OSError
-        raise errors.BadRequest("The body could not be read (the client went away).") from None
+    except Exception:
+        raise errors.BadRequest(
+            "The body could not be read (malformed, or the client went away)."
+        ) from None
 
 
 def _cut_off(received: int, expected: int) -> errors.HTTPError:

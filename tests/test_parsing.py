@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import webob.request
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from wsgi_calls import call_app, make_environ
 
@@ -77,14 +77,20 @@ def describe(upload: UploadedFile) -> dict[str, Any]:
 class RecordingInput:
     """A wsgi.input that records how much was read, and can fail or run dry early."""
 
-    def __init__(self, data: bytes, fail_after: int | None = None) -> None:
+    def __init__(
+        self,
+        data: bytes,
+        fail_after: int | None = None,
+        failure: Exception | None = None,
+    ) -> None:
         self.stream = io.BytesIO(data)
         self.bytes_read = 0
         self.fail_after = fail_after
+        self.failure = failure or webob.request.DisconnectionError("client went away")
 
     def read(self, size: int = -1) -> bytes:
         if self.fail_after is not None and self.bytes_read >= self.fail_after:
-            raise webob.request.DisconnectionError("client went away")
+            raise self.failure
         chunk = self.stream.read(size)
         self.bytes_read += len(chunk)
         return chunk
@@ -306,6 +312,41 @@ def test_a_client_disconnecting_mid_body_is_400() -> None:
     assert b"the client went away" in response_body
 
 
+class InvalidChunkSize(Exception):
+    """Like gunicorn's own: a server's parse error that is neither OSError nor ValueError."""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type"),
+    [
+        ("POST", "/echo", "application/x-www-form-urlencoded"),  # request.POST
+        ("PUT", "/echo", "application/octet-stream"),  # request.body
+        ("POST", "/json", "application/json"),  # request.json
+    ],
+    ids=["POST", "body", "json"],
+)
+@pytest.mark.parametrize("content_length", ["902", None], ids=["content-length", "chunked"])
+def test_any_exception_from_the_servers_input_is_400(
+    method: str, path: str, content_type: str, content_length: str | None
+) -> None:
+    failing = RecordingInput(b"a=" + b"x" * 900, fail_after=0, failure=InvalidChunkSize("zz"))
+    # gunicorn marks a chunked body readable to its end with wsgi.input_terminated.
+    chunked = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True}
+
+    status, response_body = call(
+        form_app(),
+        path,
+        method=method,
+        body=failing,
+        content_type=content_type,
+        content_length=content_length,
+        extra=chunked if content_length is None else {},
+    )
+
+    assert status == 400
+    assert b"The body could not be read (malformed, or the client went away)." in response_body
+
+
 def test_a_negative_content_length_is_400() -> None:
     # wsgiref's validator refuses such an environ itself, so call the app bare.
     status, _ = call(form_app(), body=RecordingInput(b"a=1"), content_length="-5", validate=False)
@@ -351,6 +392,7 @@ JSON_VALUES = st.recursive(
 )
 
 
+@settings(deadline=None)  # a loaded machine must not fail it
 @given(JSON_VALUES, st.sampled_from(["utf-8", "utf-16", "utf-32-be"]), st.booleans())
 def test_json_depth_reads_the_nesting_from_the_bytes(
     value: Any, encoding: str, ascii: bool
