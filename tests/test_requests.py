@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from wsgiref.validate import validator
 
 import pytest
 import webob
 import webob.exc
+import webtest
 
 from framework import App, Request, View, errors
 from framework.requests import MAX_JSON_DEPTH
@@ -197,3 +199,28 @@ def test_brackets_inside_json_strings_do_not_count_as_nesting() -> None:
 
     assert response.status_int == 200
     assert response.json == value
+
+
+def test_a_body_marked_seekable_that_cannot_seek_is_read_once() -> None:
+    """WebTest marks the body seekable; wsgiref.validate's input wrapper has no seek()."""
+    app = App()
+
+    @app.route("/echo")
+    class Echo(View):
+        csrf_exempt = True
+
+        def post(self, request: Request) -> dict[str, Any]:
+            return {"POST": dict(request.POST), "body": request.body.decode()}
+
+        def put(self, request: Request) -> Any:
+            return {"json": request.json, "body": len(request.body)}
+
+    # TestApp.request(body=...) marks the body seekable; TestClient would check the same.
+    client = webtest.TestApp(validator(app))
+    form_type = "application/x-www-form-urlencoded"
+
+    form = client.request("/echo", method="POST", body=b"name=Ada", content_type=form_type)
+    assert form.json == {"POST": {"name": "Ada"}, "body": "name=Ada"}
+    json_type = "application/json"
+    sent = client.request("/echo", method="PUT", body=b'{"n": [1]}', content_type=json_type)
+    assert sent.json == {"json": {"n": [1]}, "body": 10}
