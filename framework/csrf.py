@@ -17,6 +17,7 @@ import jinja2
 import markupsafe
 
 from . import errors
+from .sessions import UNVERIFIED_COOKIE
 
 if TYPE_CHECKING:
     from .requests import Request
@@ -58,8 +59,13 @@ def check(request: Request) -> None:
     """Raise ``errors.Forbidden``, saying why, unless the request proves it comes from our pages."""
     if request.scheme == "https":
         _check_origin(request)
-    expected = request.session.get(SESSION_KEY)
+    session = request.session
+    expected = session.get(SESSION_KEY)
     if not isinstance(expected, str) or not expected:
+        if session.unverified:
+            raise errors.Forbidden(
+                _FAILED + UNVERIFIED_COOKIE + " Load the page with the form again and resubmit it."
+            )
         raise errors.Forbidden(
             _FAILED + "this session has no CSRF token. Load the page with the form again "
             "(with cookies enabled) and resubmit it."
