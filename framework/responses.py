@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -56,6 +56,26 @@ class Response(webob.Response):
     _app_iter: Iterable[bytes]
     _headers: Any = None
     conditional_response: bool = False
+
+    def __init__(
+        self,
+        *args: Any,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """WebOb's constructor, except that ``headers=`` adds to the default headers.
+
+        WebOb replaces the whole header list with ``headers``, so ``Response("Blub",
+        headers={"X-Method": "GET"})`` lost its Content-Type and Content-Length (and failed
+        ``wsgiref.validate``). A header given here replaces a default of the same name.
+        """
+        super().__init__(*args, **kwargs)
+        if headers is not None:
+            given = list(headers.items() if isinstance(headers, Mapping) else headers)
+            replaced = {name.lower() for name, _ in given}
+            self._headerlist[:] = [
+                (name, value) for name, value in self._headerlist if name.lower() not in replaced
+            ] + given
 
     @classmethod
     def from_bytes(cls, body: bytes, *, status: int = 200, content_type: str = HTML) -> Response:

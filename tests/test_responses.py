@@ -140,3 +140,32 @@ def test_conditional_response_answers_304_to_a_matching_etag() -> None:
     assert fresh.headers["ETag"] == '"v1"'
     assert cached.body == b""
     assert "Content-Type" not in cached.headers
+
+
+def test_a_response_built_with_headers_keeps_its_defaults() -> None:
+    """Flask's test_implicit_head: the TestClient's wsgiref.validate needs a Content-Type."""
+    app = App()
+
+    @app.route("/blub")
+    class Blub(View):
+        def get(self, request: Request) -> Response:
+            return Response("Blub", headers={"X-Method": request.method})
+
+    client = TestClient(app)
+    got = client.get("/blub")
+    head = client.head("/blub")
+
+    assert got.headers["Content-Type"] == head.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert got.headers["Content-Length"] == head.headers["Content-Length"] == "4"
+    assert (got.headers["X-Method"], head.headers["X-Method"]) == ("GET", "HEAD")
+    assert (got.body, head.body) == (b"Blub", b"")
+
+
+def test_headers_given_replace_defaults_of_the_same_name() -> None:
+    response = Response("{}", headers=[("content-type", "application/json"), ("X-A", "1")])
+
+    assert response.headerlist == [
+        ("Content-Length", "2"),
+        ("content-type", "application/json"),
+        ("X-A", "1"),
+    ]
