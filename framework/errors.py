@@ -17,6 +17,7 @@ import webob.exc
 __all__ = [
     "BadRequest",
     "Forbidden",
+    "Gone",
     "HTTPError",
     "InternalServerError",
     "MethodNotAllowed",
@@ -93,6 +94,10 @@ class MethodNotAllowed(HTTPError, webob.exc.HTTPMethodNotAllowed):
         allowed = list(allowed)
         super().__init__(detail, headers=[("Allow", ", ".join(allowed))] if allowed else None)
         self.allowed = allowed
+
+
+class Gone(HTTPError, webob.exc.HTTPGone):
+    """410: the resource was here and is gone for good (a redirect with no target, say)."""
 
 
 class PayloadTooLarge(HTTPError, webob.exc.HTTPRequestEntityTooLarge):
