@@ -53,6 +53,8 @@ _NOT_FOUND_PAGE = errors.default_page(errors.NotFound())
 
 # Characters kept as they are when a query string is copied into a Location header.
 _QUERY_SAFE = "=&;%+/?:@!$'()*,~"
+# ... and when a path is: RFC 3986 path punctuation, as url_for keeps it ("+" stays "+").
+_PATH_SAFE = "/:@!$&'()*+,;=~"
 
 
 class App:
@@ -243,7 +245,9 @@ class App:
         """
         if self.allowed_hosts is not None:
             check_host(environ, self.allowed_hosts)
-        raw_path = environ.get("PATH_INFO") or "/"
+        raw_path = environ.get("PATH_INFO")
+        if not raw_path:
+            raw_path = self._empty_path(environ)
         if raw_path.isascii() and raw_path.isprintable() and len(raw_path) <= self.max_path_length:
             path = raw_path  # the usual case, checked inline: nothing to decode or refuse
         else:
@@ -255,6 +259,13 @@ class App:
             # 308, not 301: the client must repeat the same method with the same body.
             raise errors.PermanentRedirect(location=_same_site_location(environ, raw_path + "/"))
         return None
+
+    def _empty_path(self, environ: WSGIEnvironment) -> str:
+        """An empty ``PATH_INFO`` is ``/``; mounted (``SCRIPT_NAME=/approot``), it is the slash
+        redirect to ``/approot/``, so relative links on the index page resolve below the mount."""
+        if environ.get("SCRIPT_NAME") and self.router.match("/") is not None:
+            raise errors.PermanentRedirect(location=_same_site_location(environ, "/"))
+        return "/"
 
     def _decode_path(self, raw_path: str) -> str:
         """The paths ``match`` does not accept inline: too long, not ASCII, or not printable."""
@@ -308,8 +319,8 @@ class App:
 
 def _same_site_location(environ: WSGIEnvironment, raw_path: str) -> str:
     """Percent-encode a PEP 3333 path (and query) into a Location that stays on this site."""
-    location = quote(environ.get("SCRIPT_NAME", "").encode("latin-1"))
-    location += quote(raw_path.encode("latin-1"))
+    location = quote(environ.get("SCRIPT_NAME", "").encode("latin-1"), safe=_PATH_SAFE)
+    location += quote(raw_path.encode("latin-1"), safe=_PATH_SAFE)
     if location.startswith("//"):
         # "//host/..." would be a protocol-relative URL to another site.
         location = "/%2F" + location[2:]

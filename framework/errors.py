@@ -117,7 +117,16 @@ class InternalServerError(HTTPError, webob.exc.HTTPInternalServerError):
 
 
 def default_page(error: webob.exc.WSGIHTTPException) -> bytes:
-    """Render the built-in error page: the status, and the detail or explanation, escaped."""
+    """Render the built-in error page: the status, and the detail or explanation, escaped.
+
+    A redirect's page names its target, as a link, after the explanation.
+    """
+    location = error.location if 300 <= error.code < 400 else None
+    if location:
+        message = str(error.detail or error.explanation)
+        link = html.escape(location)
+        body = f'<p>{html.escape(message)} <a href="{link}">{link}</a></p>'
+        return _html_page(f"{error.code} {error.title}", body)
     if not error.detail:
         return _page_without_detail(error.code, error.title, error.explanation)
     return _page(error.code, error.title, str(error.detail))
