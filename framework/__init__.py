@@ -6,7 +6,7 @@ from . import errors
 from .app import App
 from .parsing import UploadedFile
 from .requests import Request
-from .responses import RedirectError, Response, redirect
+from .responses import RedirectError, Response, redirect, safe_next
 from .sessions import Session
 from .views import RedirectView, TemplateView, View
 
@@ -22,5 +22,6 @@ __all__ = [
     "View",
     "errors",
     "redirect",
+    "safe_next",
 ]
 __version__ = "0.1.0"
