@@ -21,7 +21,7 @@ from urllib.parse import quote
 import webob
 import webob.exc
 
-from . import csrf, errors
+from . import errors
 from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS
 from .requests import Request
 from .responses import Redirect, Response, to_response
@@ -32,7 +32,7 @@ from .security import (
     check_host,
     normalise_allowed_hosts,
 )
-from .sessions import SecretKey, SessionCookies, get_flashed_messages
+from .sessions import SecretKey, SessionCookies
 from .static import STATIC_PREFIX, StaticSetting, resolve_static_directory, static_files
 from .templating import Templates, TemplateSetting, resolve_directories
 from .views import View
@@ -103,11 +103,6 @@ class App:
             resolve_directories(templates, base_directory),
             url_for=self.url_for,
             auto_reload=debug,
-        )
-        self.templates.environment.globals.update(
-            csrf_input=csrf.csrf_input,
-            csrf_token=csrf.csrf_token,
-            get_flashed_messages=get_flashed_messages,
         )
         self._static_files = (
             static_files(

@@ -13,9 +13,6 @@ import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import jinja2
-import markupsafe
-
 from . import errors
 from .sessions import UNVERIFIED_COOKIE
 
@@ -28,8 +25,6 @@ __all__ = [
     "SESSION_KEY",
     "UNSAFE_METHODS",
     "check",
-    "csrf_input",
-    "csrf_token",
     "get_token",
 ]
 
@@ -116,23 +111,3 @@ def _is_same_origin(url: str, host: str) -> bool:
         )
     except ValueError:  # an unparsable URL or port
         return False
-
-
-@jinja2.pass_context
-def csrf_token(context: jinja2.runtime.Context) -> str:
-    """Template global: the session's CSRF token, for a script or a meta tag."""
-    return get_token(_request_of(context))
-
-
-@jinja2.pass_context
-def csrf_input(context: jinja2.runtime.Context) -> markupsafe.Markup:
-    """Template global: the hidden ``<input>`` carrying the CSRF token, for inside a form."""
-    token = get_token(_request_of(context))
-    return markupsafe.Markup('<input type="hidden" name="{}" value="{}">').format(FIELD_NAME, token)
-
-
-def _request_of(context: jinja2.runtime.Context) -> Request:
-    request: Request | None = context.get("request")
-    if request is None:
-        raise RuntimeError("csrf_input() and csrf_token() need the request: use View.render")
-    return request

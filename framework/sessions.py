@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import itsdangerous
-import jinja2
 
 if TYPE_CHECKING:
     import webob
@@ -29,7 +28,6 @@ __all__ = [
     "Session",
     "SessionCookies",
     "add_flash",
-    "get_flashed_messages",
     "pop_flashes",
 ]
 
@@ -228,24 +226,3 @@ def pop_flashes(session: Session) -> list[tuple[str, str]]:
     if not isinstance(flashes, list):
         return []
     return [(str(category), str(message)) for category, message in flashes]
-
-
-@jinja2.pass_context
-def get_flashed_messages(
-    context: jinja2.runtime.Context,
-    with_categories: bool = False,
-    category_filter: Sequence[str] = (),
-) -> list[str] | list[tuple[str, str]]:
-    """Template global: the flashed messages (``with_categories``: ``(category, message)``).
-
-    Showing them removes them, so each message appears once. Needs ``request`` in the context.
-    """
-    request = context.get("request")
-    if request is None:
-        return []
-    flashes = pop_flashes(request.session)
-    if category_filter:
-        flashes = [flash for flash in flashes if flash[0] in category_filter]
-    if with_categories:
-        return flashes
-    return [message for _, message in flashes]
