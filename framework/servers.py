@@ -25,6 +25,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import hupper
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask
 
 from .accesslog import AccessLog
 from .app import App
@@ -189,14 +190,29 @@ class _FirstQueueWarningOnly(logging.Filter):
 _QUEUE_WARNINGS = _FirstQueueWarningOnly()
 
 
-class _AccessLoggedChannel(HTTPChannel):
-    """waitress's connection, which also logs a request whose client left mid-body.
+class _AccessLoggedErrorTask(ErrorTask):
+    """waitress's own answer to a request it refuses before the app (413 over the body limit,
+    a malformed chunked body): logged like the app's answers."""
 
-    waitress calls the app only once the whole body has arrived, so without this such a
-    request would leave no access-log line at all. It is logged as a 400, as the app answers
-    a body cut off before its ``Content-Length`` when the server passes it on.
+    def execute(self) -> None:
+        super().execute()
+        channel = self.channel
+        request: object = self.request  # the stubs call it an Error: it is the parser
+        # A 500 for an app that failed is answered with a request made up for it: AccessLog
+        # has logged that one already.
+        if isinstance(channel, _AccessLoggedChannel) and request in channel.requests:
+            channel.log_request(request, self.status.split(" ", 1)[0], self.content_length or 0)
+
+
+class _AccessLoggedChannel(HTTPChannel):
+    """waitress's connection, which also logs the requests waitress answers without the app.
+
+    waitress calls the app only once the whole body has arrived, so a client that leaves
+    mid-body (or falls silent past ``--channel-timeout``) would leave no access-log line: it
+    is logged as a 400, as the app answers a body cut off before its ``Content-Length``.
     """
 
+    error_task_class = _AccessLoggedErrorTask
     #: Set on the subclass made for each server.
     access_log: AccessLog
     _request_started = 0.0
@@ -210,11 +226,15 @@ class _AccessLoggedChannel(HTTPChannel):
         request = self.request
         if request is not None and request.headers_finished and not request.completed:
             self.request = None  # waitress may close a channel twice: log it once
-            # The stubs lag waitress: `command` is a str, and `path` (PATH_INFO) is missing.
-            method: str = getattr(request, "command", "")
-            path: str = getattr(request, "path", "")
-            self.access_log.log_line(method, path, "400", 0, self._request_started)
+            self.log_request(request, "400", 0)
         super().handle_close()
+
+    def log_request(self, request: object, status: str, bytes_sent: int) -> None:
+        """Write the access-log line of a request (a waitress parser) the app never saw."""
+        # The stubs lag waitress: `command` is a str, and `path` (PATH_INFO) is missing.
+        method: str = getattr(request, "command", "-")
+        path: str = getattr(request, "path", "-")
+        self.access_log.log_line(method, path, status, bytes_sent, self._request_started)
 
 
 def _start_wsgiref(app: WSGIApplication, options: ServerOptions) -> _Running:

@@ -318,7 +318,7 @@ def exchange(port: int, request: bytes) -> bytes:
 
 def test_run_refuses_a_body_declared_too_large_before_reading_it(limited_project: Path) -> None:
     """200 MiB declared, nothing sent: the 413 must come without waiting for the body."""
-    process, port, _ = start_logging_to_file(limited_project)
+    process, port, log = start_logging_to_file(limited_project)
     try:
         answer = exchange(
             port,
@@ -338,6 +338,13 @@ def test_run_refuses_a_body_declared_too_large_before_reading_it(limited_project
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert within_limit.startswith(b"HTTP/1.1 200 ")
     assert within_limit.endswith(b'{"fields":1}')
+    # waitress answered the 413 itself; the access log still has one line per request.
+    lines = [match for line in log.read_text().splitlines() if (match := ACCESS_LINE.search(line))]
+    body_bytes = len(answer.partition(b"\r\n\r\n")[2])
+    assert sorted((line["path"], line["status"], int(line["bytes"])) for line in lines) == [
+        ("/form", "200", len(b'{"fields":1}')),
+        ("/form", "413", body_bytes),
+    ]
 
 
 @pytest.mark.parametrize("server", ["waitress", "wsgiref"])
