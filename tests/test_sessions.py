@@ -321,8 +321,8 @@ def test_a_cookie_that_fails_its_signature_is_logged_and_named_in_the_csrf_403(
         "or do workers use different keys?"
     )
     assert f"CSRF check failed: {reason}" in response.text
-    assert [record.getMessage() for record in caplog.records] == [
-        f"Empty session for '/submit': {reason}"
+    assert f"Empty session for '/submit': {reason}" in [
+        record.getMessage() for record in caplog.records if record.name == "framework"
     ]
 
 
@@ -344,7 +344,7 @@ def test_an_expired_or_absent_cookie_is_not_called_unverified(
 
     assert "this session has no CSRF token" in stale.text
     assert "this session has no CSRF token" in absent.text
-    assert caplog.records == []
+    assert "could not be verified" not in caplog.text
 
 
 @pytest.mark.parametrize("secret_key", ["", b"", [], ["good", ""]])
