@@ -7,7 +7,7 @@ from .app import App
 from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 from .parsing import UploadedFile
 from .requests import Request
-from .responses import RedirectError, Response, redirect
+from .responses import RedirectError, Response, redirect, safe_next
 from .sessions import Session
 from .views import RedirectView, TemplateView, View
 
@@ -29,5 +29,6 @@ __all__ = [
     "View",
     "errors",
     "redirect",
+    "safe_next",
 ]
 __version__ = "0.1.0"

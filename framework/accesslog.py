@@ -39,8 +39,8 @@ class AccessLog:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         exchange = _Exchange(
-            method=_log_safe(environ.get("REQUEST_METHOD", "")),
-            path=_log_safe(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")),
+            method=environ.get("REQUEST_METHOD", ""),
+            path=environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
             started=time.perf_counter(),
         )
 
@@ -65,19 +65,31 @@ class AccessLog:
         return _LoggedBody(body, exchange, self._log)
 
     def _log(self, exchange: _Exchange) -> None:
-        duration_ms = (time.perf_counter() - exchange.started) * 1000
+        self.log_line(
+            exchange.method, exchange.path, exchange.status, exchange.bytes_sent, exchange.started
+        )
+
+    def log_line(
+        self, method: str, path: str, status: str, bytes_sent: int, started: float
+    ) -> None:
+        """Log one request: PEP 3333 (latin-1) method and path, ``started`` from perf_counter.
+
+        A server that answers a request without the app (a client gone mid-body) calls it too.
+        """
+        duration_ms = (time.perf_counter() - started) * 1000
+        method, path = _log_safe(method), _log_safe(path)
         self.logger.info(
             "%s %s %s %d bytes %.1f ms",
-            exchange.method,
-            exchange.path,
-            exchange.status or "-",
-            exchange.bytes_sent,
+            method,
+            path,
+            status or "-",
+            bytes_sent,
             duration_ms,
             extra={
-                "method": exchange.method,
-                "path": exchange.path,
-                "status": exchange.status,
-                "bytes_sent": exchange.bytes_sent,
+                "method": method,
+                "path": path,
+                "status": status,
+                "bytes_sent": bytes_sent,
                 "duration_ms": duration_ms,
             },
         )

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import webob
 import webob.exc
 
-from . import csrf, errors
+from . import errors
 from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS, decode_wsgi_text
 from .requests import Request
 from .responses import HandlerResult, Redirect, Response, to_response
@@ -32,7 +32,7 @@ from .security import (
     check_header_values,
     normalise_allowed_hosts,
 )
-from .sessions import SecretKey, SessionCookies, get_flashed_messages
+from .sessions import SecretKey, SessionCookies
 from .signatures import check_view
 from .static import STATIC_PREFIX, StaticSetting, resolve_static_directory, static_files
 from .templating import Templates, TemplateSetting, resolve_directories
@@ -54,6 +54,8 @@ _NOT_FOUND_PAGE = errors.default_page(errors.NotFound())
 
 # Characters kept as they are when a query string is copied into a Location header.
 _QUERY_SAFE = "=&;%+/?:@!$'()*,~"
+# ... and when a path is: RFC 3986 path punctuation, as url_for keeps it ("+" stays "+").
+_PATH_SAFE = "/:@!$&'()*+,;=~"
 
 
 class App:
@@ -103,11 +105,6 @@ class App:
             resolve_directories(templates, base_directory),
             url_for=self.url_for,
             auto_reload=debug,
-        )
-        self.templates.environment.globals.update(
-            csrf_input=csrf.csrf_input,
-            csrf_token=csrf.csrf_token,
-            get_flashed_messages=get_flashed_messages,
         )
         self._static_files = (
             static_files(
@@ -266,7 +263,9 @@ class App:
         Raises the 400 for an undecodable path, the 414 for a long one, and the slash redirect
         when only ``path + "/"`` has a route.
         """
-        raw_path = environ.get("PATH_INFO") or "/"
+        raw_path = environ.get("PATH_INFO")
+        if not raw_path:
+            raw_path = self._empty_path(environ)
         if raw_path.isascii() and raw_path.isprintable() and len(raw_path) <= self.max_path_length:
             # PERF(S1): the usual path, checked inline: nothing to decode or refuse
             # (tests/test_app.py compares it with the full decode).
@@ -280,6 +279,13 @@ class App:
             # 308, not 301: the client must repeat the same method with the same body.
             raise errors.PermanentRedirect(location=_same_site_location(environ, raw_path + "/"))
         return None
+
+    def _empty_path(self, environ: WSGIEnvironment) -> str:
+        """An empty ``PATH_INFO`` is ``/``; mounted (``SCRIPT_NAME=/approot``), it is the slash
+        redirect to ``/approot/``, so relative links on the index page resolve below the mount."""
+        if environ.get("SCRIPT_NAME") and self.router.match("/") is not None:
+            raise errors.PermanentRedirect(location=_same_site_location(environ, "/"))
+        return "/"
 
     def _decode_path(self, raw_path: str) -> str:
         """The paths ``match`` does not accept inline: too long, not ASCII, or not printable."""
@@ -328,8 +334,8 @@ class App:
 
 def _same_site_location(environ: WSGIEnvironment, raw_path: str) -> str:
     """Percent-encode a PEP 3333 path (and query) into a Location that stays on this site."""
-    location = quote(environ.get("SCRIPT_NAME", "").encode("latin-1"))
-    location += quote(raw_path.encode("latin-1"))
+    location = quote(environ.get("SCRIPT_NAME", "").encode("latin-1"), safe=_PATH_SAFE)
+    location += quote(raw_path.encode("latin-1"), safe=_PATH_SAFE)
     if location.startswith("//"):
         # "//host/..." would be a protocol-relative URL to another site.
         location = "/%2F" + location[2:]

@@ -78,6 +78,8 @@ def _run(arguments: argparse.Namespace) -> int:
             port=arguments.port,
             threads=arguments.threads,
             access_log=arguments.access_log,
+            connection_limit=arguments.connection_limit,
+            channel_timeout=arguments.channel_timeout,
         )
         if arguments.reload:
             options = replace(options, port=servers.reserve_port(options.host, options.port))
@@ -196,6 +198,17 @@ def _parser() -> argparse.ArgumentParser:
     run_command.add_argument("--host", default="127.0.0.1", help="interface (127.0.0.1)")
     run_command.add_argument("--port", type=int, default=8000, help="port, 0 for any free (8000)")
     run_command.add_argument("--threads", type=int, help="waitress worker threads (4)")
+    run_command.add_argument(
+        "--connection-limit",
+        type=int,
+        help=f"waitress: most connections open at once ({servers.DEFAULT_CONNECTION_LIMIT})",
+    )
+    run_command.add_argument(
+        "--channel-timeout",
+        type=int,
+        help="waitress: seconds a connection may send nothing before it is closed "
+        f"({servers.DEFAULT_CHANNEL_TIMEOUT})",
+    )
     run_command.add_argument(
         "--reload", action="store_true", help="restart when a source file or template changes"
     )

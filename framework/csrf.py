@@ -13,10 +13,8 @@ import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import jinja2
-import markupsafe
-
 from . import errors
+from .sessions import UNVERIFIED_COOKIE
 
 if TYPE_CHECKING:
     from .requests import Request
@@ -27,8 +25,6 @@ __all__ = [
     "SESSION_KEY",
     "UNSAFE_METHODS",
     "check",
-    "csrf_input",
-    "csrf_token",
     "get_token",
 ]
 
@@ -58,8 +54,13 @@ def check(request: Request) -> None:
     """Raise ``errors.Forbidden``, saying why, unless the request proves it comes from our pages."""
     if request.scheme == "https":
         _check_origin(request)
-    expected = request.session.get(SESSION_KEY)
+    session = request.session
+    expected = session.get(SESSION_KEY)
     if not isinstance(expected, str) or not expected:
+        if session.unverified:
+            raise errors.Forbidden(
+                _FAILED + UNVERIFIED_COOKIE + " Load the page with the form again and resubmit it."
+            )
         raise errors.Forbidden(
             _FAILED + "this session has no CSRF token. Load the page with the form again "
             "(with cookies enabled) and resubmit it."
@@ -110,23 +111,3 @@ def _is_same_origin(url: str, host: str) -> bool:
         )
     except ValueError:  # an unparsable URL or port
         return False
-
-
-@jinja2.pass_context
-def csrf_token(context: jinja2.runtime.Context) -> str:
-    """Template global: the session's CSRF token, for a script or a meta tag."""
-    return get_token(_request_of(context))
-
-
-@jinja2.pass_context
-def csrf_input(context: jinja2.runtime.Context) -> markupsafe.Markup:
-    """Template global: the hidden ``<input>`` carrying the CSRF token, for inside a form."""
-    token = get_token(_request_of(context))
-    return markupsafe.Markup('<input type="hidden" name="{}" value="{}">').format(FIELD_NAME, token)
-
-
-def _request_of(context: jinja2.runtime.Context) -> Request:
-    request: Request | None = context.get("request")
-    if request is None:
-        raise RuntimeError("csrf_input() and csrf_token() need the request: use View.render")
-    return request

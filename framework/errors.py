@@ -17,6 +17,7 @@ import webob.exc
 __all__ = [
     "BadRequest",
     "Forbidden",
+    "Gone",
     "HTTPError",
     "InternalServerError",
     "MethodNotAllowed",
@@ -101,6 +102,10 @@ class MethodNotAllowed(HTTPError, webob.exc.HTTPMethodNotAllowed):
         self.allowed = allowed
 
 
+class Gone(HTTPError, webob.exc.HTTPGone):
+    """410: the resource was here and is gone for good (a redirect with no target, say)."""
+
+
 class PayloadTooLarge(HTTPError, webob.exc.HTTPRequestEntityTooLarge):
     """413: the request body is larger than the app accepts."""
 
@@ -118,7 +123,16 @@ class InternalServerError(HTTPError, webob.exc.HTTPInternalServerError):
 
 
 def default_page(error: webob.exc.WSGIHTTPException) -> bytes:
-    """Render the built-in error page: the status, and the detail or explanation, escaped."""
+    """Render the built-in error page: the status, and the detail or explanation, escaped.
+
+    A redirect's page names its target, as a link, after the explanation.
+    """
+    location = error.location if 300 <= error.code < 400 else None
+    if location:
+        message = str(error.detail or error.explanation)
+        link = html.escape(location)
+        body = f'<p>{html.escape(message)} <a href="{link}">{link}</a></p>'
+        return _html_page(f"{error.code} {error.title}", body)
     if not error.detail:
         return _page_without_detail(error.code, error.title, error.explanation)
     return _page(error.code, error.title, str(error.detail))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import webob
 from webob.response import EmptyResponse
@@ -27,6 +27,7 @@ __all__ = [
     "Response",
     "json_response",
     "redirect",
+    "safe_next",
     "to_response",
 ]
 
@@ -56,6 +57,26 @@ class Response(webob.Response):
     _app_iter: Iterable[bytes]
     _headers: Any = None
     conditional_response: bool = False
+
+    def __init__(
+        self,
+        *args: Any,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """WebOb's constructor, except that ``headers=`` adds to the default headers.
+
+        WebOb replaces the whole header list with ``headers``, so ``Response("Blub",
+        headers={"X-Method": "GET"})`` lost its Content-Type and Content-Length (and failed
+        ``wsgiref.validate``). A header given here replaces a default of the same name.
+        """
+        super().__init__(*args, **kwargs)
+        if headers is not None:
+            given = list(headers.items() if isinstance(headers, Mapping) else headers)
+            replaced = {name.lower() for name, _ in given}
+            self._headerlist[:] = [
+                (name, value) for name, value in self._headerlist if name.lower() not in replaced
+            ] + given
 
     @classmethod
     def from_bytes(cls, body: bytes, *, status: int = 200, content_type: str = HTML) -> Response:
@@ -149,11 +170,12 @@ class Redirect(Response):
 
 
 def redirect(
-    url_or_route_name: str,
+    url_or_route_name: str | None,
     /,
     *,
     status: int = 303,
     allow_external: bool = False,
+    fallback: str | None = None,
     **params: Any,
 ) -> Redirect:
     """Return a redirect (303 See Other by default) to a URL on this site or to a named route.
@@ -163,11 +185,25 @@ def redirect(
     A URL to another host (``https://evil.com``, ``//evil.com``, ``/\\evil.com``,
     ``https:evil.com``) raises `RedirectError` unless ``allow_external=True``, and then only
     http and https are allowed; control characters (CR/LF) always raise.
+
+    With ``fallback``, the target is a value from the user (``?next=``): it is followed only
+    if `safe_next` accepts it, else the redirect goes to ``fallback`` (a route name, built with
+    ``params``, or a URL), and nothing raises: ``redirect(request.GET.get("next"),
+    fallback="home")``.
     """
     if status not in REDIRECT_STATUSES:
         raise ValueError(
             f"redirect status must be one of {sorted(REDIRECT_STATUSES)}, not {status}"
         )
+    if fallback is not None:
+        next_path = safe_next(url_or_route_name)
+        if next_path is None:
+            return redirect(fallback, status=status, allow_external=allow_external, **params)
+        response = Redirect(status=status)
+        response.location = _safe_location(next_path, allow_external=False)
+        return response
+    if url_or_route_name is None:
+        raise TypeError("redirect() needs a URL or a route name (or a fallback=)")
     response = Redirect(status=status)
     target = url_or_route_name
     if target.startswith((".", "?", "#")) or any(mark in target for mark in "/\\:"):
@@ -178,6 +214,26 @@ def redirect(
         response.route_name = target
         response.route_params = params
     return response
+
+
+def safe_next(value: object, fallback: str | None = None) -> str | None:
+    """``value`` if it is a path on this site that is safe to redirect to, else ``fallback``.
+
+    For a ``?next=`` value from the user, to redirect to or to put in a form. Only paths
+    starting with one ``/`` pass: not ``//evil.com``, ``/\\evil.com``, ``https:evil.com``, a
+    route name, anything with control characters (``/%0d%0a...`` included, once decoded),
+    nor a non-string (an absent field, an uploaded file).
+    """
+    if not isinstance(value, str) or not value.startswith("/"):
+        return fallback
+    decoded = unquote(value)
+    if CONTROL_CHARACTERS.search(decoded) or decoded.replace("\\", "/").startswith("//"):
+        return fallback
+    try:
+        _safe_location(value, allow_external=False)
+    except RedirectError:
+        return fallback
+    return value
 
 
 def _safe_location(url: str, allow_external: bool) -> str:

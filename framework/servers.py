@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,14 +23,19 @@ from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import hupper
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask
 
 from .accesslog import AccessLog
+from .app import App
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 __all__ = [
+    "DEFAULT_CHANNEL_TIMEOUT",
+    "DEFAULT_CONNECTION_LIMIT",
     "SERVERS",
     "AccessLog",
     "ServerOptions",
@@ -47,6 +53,16 @@ SERVERS = ("waitress", "wsgiref")
 #: is shorter than its own worker needs to exit (it joins a thread that polls every second).
 _SHUTDOWN_SECONDS = 10
 
+#: ``framework run --connection-limit``'s default. waitress's own, 100, lets 100 slow clients
+#: shut everyone else out; each connection costs a socket and a little memory, no thread.
+DEFAULT_CONNECTION_LIMIT = 1000
+#: ``framework run --channel-timeout``'s default: seconds a connection may send nothing (also
+#: mid-request) before it is closed. waitress's own is 120. A view taking longer is not cut off.
+DEFAULT_CHANNEL_TIMEOUT = 30
+# waitress counts a chunked body's framing against max_request_body_size, and refuses a
+# Content-Length equal to it: this much above the app's limit, the app decides.
+_BODY_SIZE_ALLOWANCE = 64 * 1024
+
 
 @dataclass(frozen=True)
 class ServerOptions:
@@ -59,14 +75,25 @@ class ServerOptions:
     #: waitress's worker threads (its default, 4, when None).
     threads: int | None = None
     access_log: bool = True
+    #: waitress: the most connections open at once (`DEFAULT_CONNECTION_LIMIT` when None).
+    connection_limit: int | None = None
+    #: waitress: seconds of silence before a connection is closed (`DEFAULT_CHANNEL_TIMEOUT`).
+    channel_timeout: int | None = None
 
     def __post_init__(self) -> None:
         if self.server not in SERVERS:
             raise ValueError(f"unknown server {self.server!r} (choose from {', '.join(SERVERS)})")
-        if self.threads is not None and self.server != "waitress":
-            raise ValueError(f"--threads is for waitress; {self.server} has one thread")
-        if self.threads is not None and self.threads < 1:
-            raise ValueError("--threads must be at least 1")
+        waitress_options = {
+            "--threads": self.threads,
+            "--connection-limit": self.connection_limit,
+            "--channel-timeout": self.channel_timeout,
+        }
+        for option, value in waitress_options.items():
+            if value is not None and self.server != "waitress":
+                why = "has one thread" if option == "--threads" else "does not take it"
+                raise ValueError(f"{option} is for waitress; {self.server} {why}")
+            if value is not None and value < 1:
+                raise ValueError(f"{option} must be at least 1")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port {self.port} is not between 0 and 65535")
 
@@ -98,16 +125,37 @@ class _Running:
 
 
 def _start_waitress(app: WSGIApplication, options: ServerOptions) -> _Running:
-    """Listen with waitress, multi-threaded and production-grade."""
+    """Listen with waitress, multi-threaded and production-grade.
+
+    A framework App's ``max_body_size`` becomes waitress's ``max_request_body_size``, so a body
+    declared far too large is answered 413 before waitress buffers it.
+    """
+    channel_timeout = options.channel_timeout or DEFAULT_CHANNEL_TIMEOUT
+    settings: dict[str, Any] = {
+        "connection_limit": options.connection_limit or DEFAULT_CONNECTION_LIMIT,
+        "channel_timeout": channel_timeout,
+        # How often waitress looks for silent connections (its default, 30 s, would stretch
+        # a shorter timeout).
+        "cleanup_interval": max(1, min(30, channel_timeout // 2)),
+        # poll() has no FD_SETSIZE (1024) ceiling, unlike waitress's default select().
+        "asyncore_use_poll": True,
+    }
+    if options.threads is not None:
+        settings["threads"] = options.threads
+    framework_app = app.app if isinstance(app, AccessLog) else app
+    if isinstance(framework_app, App):
+        settings["max_request_body_size"] = framework_app.max_body_size + _BODY_SIZE_ALLOWANCE
+    logging.getLogger("waitress.queue").addFilter(_QUEUE_WARNINGS)  # added once
     listening = _listen(options.host, options.port)
     try:
-        if options.threads is None:
-            server = create_server(app, sockets=[listening])
-        else:
-            server = create_server(app, sockets=[listening], threads=options.threads)
+        server = create_server(app, sockets=[listening], **settings)
     except Exception:
         listening.close()
         raise
+    if isinstance(app, AccessLog) and isinstance(server, BaseWSGIServer):  # one socket: a server
+        server.channel_class = type(
+            "AccessLoggedChannel", (_AccessLoggedChannel,), {"access_log": app}
+        )
 
     def stop() -> None:
         # Requests run in waitress's threads; its main loop takes KeyboardInterrupt as "stop".
@@ -118,6 +166,75 @@ def _start_waitress(app: WSGIApplication, options: ServerOptions) -> _Running:
         listening.close()
 
     return _Running(listening.getsockname()[1], server.run, stop, close)
+
+
+class _FirstQueueWarningOnly(logging.Filter):
+    """A filter on ``waitress.queue``: waitress warns on every request that waits for a thread
+    (180,000 lines in 120 s under load); let the first through, saying what to do about it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.seen:
+            return False
+        self.seen = True
+        record.msg = (
+            f"{record.msg}: requests are waiting for a free thread (raise --threads if this "
+            "persists); further queue warnings are not logged"
+        )
+        return True
+
+
+_QUEUE_WARNINGS = _FirstQueueWarningOnly()
+
+
+class _AccessLoggedErrorTask(ErrorTask):
+    """waitress's own answer to a request it refuses before the app (413 over the body limit,
+    a malformed chunked body): logged like the app's answers."""
+
+    def execute(self) -> None:
+        super().execute()
+        channel = self.channel
+        request: object = self.request  # the stubs call it an Error: it is the parser
+        # A 500 for an app that failed is answered with a request made up for it: AccessLog
+        # has logged that one already.
+        if isinstance(channel, _AccessLoggedChannel) and request in channel.requests:
+            channel.log_request(request, self.status.split(" ", 1)[0], self.content_length or 0)
+
+
+class _AccessLoggedChannel(HTTPChannel):
+    """waitress's connection, which also logs the requests waitress answers without the app.
+
+    waitress calls the app only once the whole body has arrived, so a client that leaves
+    mid-body (or falls silent past ``--channel-timeout``) would leave no access-log line: it
+    is logged as a 400, as the app answers a body cut off before its ``Content-Length``.
+    """
+
+    error_task_class = _AccessLoggedErrorTask
+    #: Set on the subclass made for each server.
+    access_log: AccessLog
+    _request_started = 0.0
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None:
+            self._request_started = time.perf_counter()
+        return super().received(data)
+
+    def handle_close(self) -> None:
+        request = self.request
+        if request is not None and request.headers_finished and not request.completed:
+            self.request = None  # waitress may close a channel twice: log it once
+            self.log_request(request, "400", 0)
+        super().handle_close()
+
+    def log_request(self, request: object, status: str, bytes_sent: int) -> None:
+        """Write the access-log line of a request (a waitress parser) the app never saw."""
+        # The stubs lag waitress: `command` is a str, and `path` (PATH_INFO) is missing.
+        method: str = getattr(request, "command", "-")
+        path: str = getattr(request, "path", "-")
+        self.access_log.log_line(method, path, status, bytes_sent, self._request_started)
 
 
 def _start_wsgiref(app: WSGIApplication, options: ServerOptions) -> _Running:

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import itsdangerous
-import jinja2
 
 if TYPE_CHECKING:
     import webob
@@ -24,11 +23,11 @@ if TYPE_CHECKING:
 __all__ = [
     "FLASHES_KEY",
     "SECRET_KEY_VARIABLE",
+    "UNVERIFIED_COOKIE",
     "SecretKey",
     "Session",
     "SessionCookies",
     "add_flash",
-    "get_flashed_messages",
     "pop_flashes",
 ]
 
@@ -37,8 +36,15 @@ logger = logging.getLogger("framework")
 #: What ``App(secret_key=...)`` accepts: one key, or a list of keys newest first.
 SecretKey = str | bytes | Sequence[str | bytes]
 
-#: The environment variable read when the App is given no secret key.
+#: The environment variable read when the App is given no secret key: one key, or several
+#: separated by commas, newest first (``new-key,old-key``).
 SECRET_KEY_VARIABLE = "FRAMEWORK_SECRET_KEY"
+
+#: Why a present session cookie was not accepted, in the log and in the CSRF 403.
+UNVERIFIED_COOKIE = (
+    "the session cookie could not be verified: was the secret key changed, "
+    "or do workers use different keys?"
+)
 
 #: The session key under which flash messages wait for the next page.
 FLASHES_KEY = "_flashes"
@@ -52,8 +58,11 @@ class Session(dict[str, Any]):
 
     Every method that changes the dict sets the flag. Changing a value in place
     (``session["cart"].append(3)``) cannot be seen: set ``session.modified = True`` then.
-    Values must be JSON-serialisable.
+    Values must be JSON-serialisable. ``unverified`` says the request carried a session
+    cookie whose signature did not verify, so this session started empty.
     """
+
+    unverified = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,7 +110,8 @@ class SessionCookies:
 
     ``secret_key`` is a key or a list of keys, newest first: the newest signs, all verify,
     so a key can be rotated without logging anyone out. With no key, ``FRAMEWORK_SECRET_KEY``
-    is read; with neither, a random key is made on first use and a warning logged.
+    is read (commas separate keys, newest first); with neither, a random key is made and a
+    warning logged now, when the App is built, rather than when sessions are first used.
     """
 
     def __init__(
@@ -113,9 +123,14 @@ class SessionCookies:
         cookie_name: str = "session",
     ) -> None:
         if secret_key is None:
-            secret_key = os.environ.get(SECRET_KEY_VARIABLE) or None
-        # The random key is made now, so that threads racing to the first session all use it.
-        self._random_key = secret_key is None
+            secret_key = _keys_from_environment()
+        if secret_key is None:
+            # Warned now: with several workers, each makes its own key and logins fail at random.
+            logger.warning(
+                "No secret key: App(secret_key=...) and %s are unset. Using a random key, "
+                "so sessions will not survive a restart or be shared between workers.",
+                SECRET_KEY_VARIABLE,
+            )
         self._keys_newest_first = (
             [secrets.token_bytes(32)] if secret_key is None else _key_list(secret_key)
         )
@@ -129,12 +144,6 @@ class SessionCookies:
         """The itsdangerous serializer, made on first use (so an App that never uses sessions
         never needs a key)."""
         if self._serializer is None:
-            if self._random_key:
-                logger.warning(
-                    "No secret key: App(secret_key=...) and %s are unset. Using a random key, "
-                    "so sessions will not survive a restart or be shared between workers.",
-                    SECRET_KEY_VARIABLE,
-                )
             # itsdangerous signs with the LAST key of its list and tries them all to verify.
             self._serializer = itsdangerous.URLSafeTimedSerializer(
                 list(reversed(self._keys_newest_first)), salt="framework.session"
@@ -148,8 +157,13 @@ class SessionCookies:
             return Session()
         try:
             data = self.serializer.loads(value, max_age=self.max_age)
+        except itsdangerous.SignatureExpired:
+            return Session()  # signed by us, just old: the user logs in again
         except itsdangerous.BadData:
-            return Session()
+            logger.warning("Empty session for %r: %s", request.path_info, UNVERIFIED_COOKIE)
+            session = Session()
+            session.unverified = True
+            return session
         return Session(data) if isinstance(data, dict) else Session()
 
     def save(self, session: Session, request: Request, response: webob.Response) -> None:
@@ -162,24 +176,30 @@ class SessionCookies:
             response.vary = (*vary, "Cookie")
         if not session.modified:
             return
-        path = request.script_name or "/"
-        if not session:
-            response.delete_cookie(self.cookie_name, path=path)
-            return
-        value = self.serializer.dumps(dict(session))
-        if len(value) > _COOKIE_SIZE_WARNING:
-            logger.warning(
-                "The session cookie is %d bytes; browsers may drop cookies over 4 KB.", len(value)
-            )
+        value: str | None = None  # None: WebOb writes a cookie that deletes it
+        if session:
+            value = self.serializer.dumps(dict(session))
+            if len(value) > _COOKIE_SIZE_WARNING:
+                logger.warning(
+                    "The session cookie is %d bytes; browsers may drop cookies over 4 KB.",
+                    len(value),
+                )
+        # The deleting cookie carries the same attributes as the one it deletes (as in Flask).
         response.set_cookie(
             self.cookie_name,
             value,
-            max_age=self.max_age,
-            path=path,
+            max_age=self.max_age if value is not None else None,
+            path=request.script_name or "/",
             secure=self.secure or request.scheme == "https",
             httponly=True,
             samesite="Lax",
         )
+
+
+def _keys_from_environment() -> list[str] | None:
+    """``FRAMEWORK_SECRET_KEY`` as a list of keys, newest first; None if unset or empty."""
+    keys = [key.strip() for key in os.environ.get(SECRET_KEY_VARIABLE, "").split(",")]
+    return [key for key in keys if key] or None
 
 
 def _key_list(secret_key: SecretKey) -> list[bytes]:
@@ -206,24 +226,3 @@ def pop_flashes(session: Session) -> list[tuple[str, str]]:
     if not isinstance(flashes, list):
         return []
     return [(str(category), str(message)) for category, message in flashes]
-
-
-@jinja2.pass_context
-def get_flashed_messages(
-    context: jinja2.runtime.Context,
-    with_categories: bool = False,
-    category_filter: Sequence[str] = (),
-) -> list[str] | list[tuple[str, str]]:
-    """Template global: the flashed messages (``with_categories``: ``(category, message)``).
-
-    Showing them removes them, so each message appears once. Needs ``request`` in the context.
-    """
-    request = context.get("request")
-    if request is None:
-        return []
-    flashes = pop_flashes(request.session)
-    if category_filter:
-        flashes = [flash for flash in flashes if flash[0] in category_filter]
-    if with_categories:
-        return flashes
-    return [message for _, message in flashes]

@@ -1,4 +1,9 @@
-"""Jinja2 templates: one Environment per app, directories resolved beside the caller's module."""
+"""Jinja2 templates: one Environment per app, directories resolved beside the caller's module.
+
+This module owns every template global (``url_for``, ``static``, ``csrf_input``, ``csrf_token``,
+``get_flashed_messages``) and the ``request`` context key they read; the modules they serve
+(csrf, sessions, static) know nothing of Jinja.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,27 @@ import os
 from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
+import markupsafe
 
+from . import csrf
+from .sessions import pop_flashes
 from .static import static_url
+
+if TYPE_CHECKING:
+    from .requests import Request
 
 __all__ = [
     "AUTOESCAPE_EXTENSIONS",
     "FRAMEWORK_TEMPLATES",
+    "REQUEST_KEY",
     "Templates",
     "TemplateSetting",
+    "csrf_input",
+    "csrf_token",
+    "get_flashed_messages",
     "resolve_directories",
 ]
 
@@ -24,6 +39,10 @@ AUTOESCAPE_EXTENSIONS = ("html", "htm", "xml", "jinja")
 
 #: The framework's own templates (``framework/forms.html``), searched after the app's directories.
 FRAMEWORK_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: The context key under which the globals find the request (``View.render`` and error pages
+#: set it); without it they fall back to the app's root, or refuse (CSRF).
+REQUEST_KEY = "request"
 
 #: What ``App(templates=...)`` accepts: one directory or a list of them.
 TemplateSetting = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -93,7 +112,14 @@ class Templates:
             auto_reload=auto_reload,
         )
         self.environment.template_class = _Template
-        self.environment.globals.update(request=None, url_for=self._url_for, static=self._static)
+        self.environment.globals.update(
+            {REQUEST_KEY: None},
+            url_for=self._url_for,
+            static=self._static,
+            csrf_input=csrf_input,
+            csrf_token=csrf_token,
+            get_flashed_messages=get_flashed_messages,
+        )
 
     def render(self, template_name: str, /, **context: Any) -> str:
         """Render ``template_name``; a missing one raises ``TemplateNotFound`` naming the dirs."""
@@ -132,12 +158,60 @@ class Templates:
 
     @jinja2.pass_context
     def _url_for(self, context: jinja2.runtime.Context, route_name: str, /, **params: Any) -> str:
-        request = context.get("request")
+        request = _request_in(context)
         if request is not None:
-            return str(request.url_for(route_name, **params))
+            return request.url_for(route_name, **params)
         return self._app_url_for(route_name, **params)
 
     @jinja2.pass_context
     def _static(self, context: jinja2.runtime.Context, path: str) -> str:
-        request = context.get("request")
+        request = _request_in(context)
         return static_url(path, request.script_name if request is not None else "")
+
+
+def _request_in(context: jinja2.runtime.Context) -> Request | None:
+    request: Request | None = context.get(REQUEST_KEY)
+    return request
+
+
+@jinja2.pass_context
+def csrf_token(context: jinja2.runtime.Context) -> str:
+    """Template global: the session's CSRF token, for a script or a meta tag."""
+    return csrf.get_token(_request_for_csrf(context))
+
+
+@jinja2.pass_context
+def csrf_input(context: jinja2.runtime.Context) -> markupsafe.Markup:
+    """Template global: the hidden ``<input>`` carrying the CSRF token, for inside a form."""
+    token = csrf.get_token(_request_for_csrf(context))
+    return markupsafe.Markup('<input type="hidden" name="{}" value="{}">').format(
+        csrf.FIELD_NAME, token
+    )
+
+
+def _request_for_csrf(context: jinja2.runtime.Context) -> Request:
+    request = _request_in(context)
+    if request is None:
+        raise RuntimeError("csrf_input() and csrf_token() need the request: use View.render")
+    return request
+
+
+@jinja2.pass_context
+def get_flashed_messages(
+    context: jinja2.runtime.Context,
+    with_categories: bool = False,
+    category_filter: Sequence[str] = (),
+) -> list[str] | list[tuple[str, str]]:
+    """Template global: the flashed messages (``with_categories``: ``(category, message)``).
+
+    Showing them removes them, so each message appears once. Needs ``request`` in the context.
+    """
+    request = _request_in(context)
+    if request is None:
+        return []
+    flashes = pop_flashes(request.session)
+    if category_filter:
+        flashes = [flash for flash in flashes if flash[0] in category_filter]
+    if with_categories:
+        return flashes
+    return [message for _, message in flashes]

@@ -8,9 +8,7 @@ from wsgiref.validate import validator
 import webtest
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication
 
 __all__ = ["TestClient"]
 
@@ -30,14 +28,4 @@ class TestClient(webtest.TestApp):
 
     def __init__(self, app: WSGIApplication, **kwargs: Any) -> None:
         kwargs.setdefault("lint", True)
-        super().__init__(validator(_without_seekable_flag(app)), **kwargs)
-
-
-def _without_seekable_flag(app: WSGIApplication) -> WSGIApplication:
-    """Drop WebTest's promise that the body is seekable: the validator's input wrapper is not."""
-
-    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        environ.pop("webob.is_body_seekable", None)
-        return app(environ, start_response)
-
-    return application
+        super().__init__(validator(app), **kwargs)

@@ -119,7 +119,8 @@ class TemplateView(View):
 class RedirectView(View):
     """Redirect to ``url``, or to the route ``route_name`` built with this request's parameters.
 
-    ``permanent = True`` answers 308, else 307; both keep the method and body.
+    ``permanent = True`` answers 308, else 307; both keep the method and body. When
+    ``get_redirect_url`` returns None there is nowhere to go: 410 Gone (as in Django).
     """
 
     url: ClassVar[str | None] = None
@@ -131,8 +132,8 @@ class RedirectView(View):
     #: Append the request's query string to the target.
     query_string: ClassVar[bool] = False
 
-    def get_redirect_url(self, **params: Any) -> str:
-        """Return where to redirect; override for a computed target."""
+    def get_redirect_url(self, **params: Any) -> str | None:
+        """Return where to redirect, or None for 410 Gone; override for a computed target."""
         if self.url is not None:
             target = self.url
         elif self.route_name is not None:
@@ -144,7 +145,9 @@ class RedirectView(View):
         return target
 
     def get(self, request: Request, /, **params: Any) -> HandlerResult:
-        status = 308 if self.permanent else 307
-        return Response(status=status, location=self.get_redirect_url(**params))
+        target = self.get_redirect_url(**params)
+        if target is None:
+            raise errors.Gone("There is nothing to redirect to here any more.")
+        return Response(status=308 if self.permanent else 307, location=target)
 
     post = put = patch = delete = get

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from framework import App
 from framework.testing import TestClient
+
+# Every App and server the tests start runs with a key, as a deployment does: an App built
+# without one logs a warning. The tests about a missing key delete it with monkeypatch.
+os.environ.setdefault("FRAMEWORK_SECRET_KEY", "test suite key")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,65 @@ def test_trailing_slash_redirect_never_points_to_another_host() -> None:
     response = TestClient(app).get("//evil.example", status=308)
 
     assert response.headers["Location"] == "/%2Fevil.example/"
+
+
+def test_mounted_app_with_an_empty_path_redirects_to_the_mount_with_a_slash() -> None:
+    """Werkzeug: mounted at /approot, a request for /approot itself goes to /approot/."""
+    app = App()
+
+    @app.route("/")
+    class Index(View):
+        def get(self, request: Request) -> str:
+            return '<a href="page">a relative link</a>'
+
+    mounted = make_environ("", SCRIPT_NAME="/approot", QUERY_STRING="a=1")
+    status, headers, body = call_app(app, mounted)
+    at_root = call_app(app, make_environ("", SCRIPT_NAME=""))
+    below = call_app(app, make_environ("/", SCRIPT_NAME="/approot"))
+
+    assert status == "308 Permanent Redirect"
+    assert dict(headers)["Location"] == "/approot/?a=1"
+    assert b'<a href="/approot/?a=1">/approot/?a=1</a>' in body
+    assert at_root[0] == below[0] == "200 OK"
+
+
+def test_a_mounted_app_without_an_index_route_is_404_at_its_mount() -> None:
+    status, _, _ = call_app(make_app(), make_environ("", SCRIPT_NAME="/approot"))
+
+    assert status == "404 Not Found"
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/foo+bar", "/foo+bar/"),
+        ("/a:b@c!$&'()*,;=~", "/a:b@c!$&'()*,;=~/"),
+        ("/caf%C3%A9%20bar", "/caf%C3%A9%20bar/"),
+        ("/100%25%3F%23", "/100%25%3F%23/"),
+    ],
+    ids=["plus", "sub-delimiters", "non-ascii-and-space", "percent-question-hash"],
+)
+def test_trailing_slash_redirect_keeps_the_paths_own_spelling(path: str, location: str) -> None:
+    """Werkzeug, and url_for: RFC 3986 path punctuation stays; only what must be is encoded."""
+    app = App()
+
+    @app.route("/{name}/")
+    class Named(View):
+        def get(self, request: Request, name: str) -> str:
+            return name
+
+    response = TestClient(app).get(path, status=308)
+
+    assert response.headers["Location"] == location
+    assert TestClient(app).get(location).text == urllib.parse.unquote(path)[1:]
+
+
+def test_the_slash_redirect_page_names_its_target() -> None:
+    response = TestClient(make_app()).get("/index?q=<b>", status=308)
+
+    assert response.headers["Location"] == "/index/?q=%3Cb%3E"
+    link = '<a href="/index/?q=%3Cb%3E">/index/?q=%3Cb%3E</a>'
+    assert f"The resource has been moved to {link}" in response.text
 
 
 def test_extra_trailing_slash_is_404_not_a_redirect() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import re
 import signal
@@ -13,7 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from processes import ROOT, environment, fetch, framework_command, run_command, stop
+from processes import (
+    DEADLINE_SECONDS,
+    ROOT,
+    environment,
+    fetch,
+    framework_command,
+    poll,
+    run_command,
+    stop,
+)
 
 
 def start_server(*arguments: str, cwd: Path = ROOT) -> tuple[subprocess.Popen[str], str]:
@@ -312,3 +322,174 @@ def test_routes_json_gives_field_types_templates_and_csrf_stances(tmp_path: Path
         "template": None,  # computed: not known
         "csrf": "exempt",
     }
+
+
+# Exposure: body limits, connections, logging under load
+
+LIMITED_APP = """\
+import time
+
+from framework import App, View
+
+app = App(max_body_size=1000)
+
+
+@app.route("/form")
+class Form(View):
+    csrf_exempt = True
+
+    def post(self, request):
+        return {"fields": len(request.POST)}
+
+
+@app.route("/slow")
+class Slow(View):
+    def get(self, request):
+        time.sleep(0.2)  # keeps the one thread busy while the others queue
+        return "done"
+"""
+
+
+@pytest.fixture
+def limited_project(tmp_path: Path) -> Path:
+    (tmp_path / "limited.py").write_text(LIMITED_APP)
+    return tmp_path
+
+
+def start_logging_to_file(
+    project: Path, *arguments: str
+) -> tuple[subprocess.Popen[str], int, Path]:
+    """``framework run limited:app ARGUMENTS`` with stderr in a file that can be polled."""
+    log = project / "stderr.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            framework_command("run", "limited:app", "--port", "0", *arguments),
+            cwd=project,
+            env=environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    assert process.stdout is not None
+    first_line = process.stdout.readline()
+    assert first_line.startswith("Serving limited:app on http://127.0.0.1:"), log.read_text()
+    return process, int(first_line.rsplit(":", 1)[1]), log
+
+
+def exchange(port: int, request: bytes) -> bytes:
+    """Send ``request`` on a new connection; read the answer until the server closes it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE_SECONDS) as connection:
+        connection.sendall(request)
+        received = []
+        while chunk := connection.recv(65536):
+            received.append(chunk)
+    return b"".join(received)
+
+
+def test_run_refuses_a_body_declared_too_large_before_reading_it(limited_project: Path) -> None:
+    """200 MiB declared, nothing sent: the 413 must come without waiting for the body."""
+    process, port, log = start_logging_to_file(limited_project)
+    try:
+        answer = exchange(
+            port,
+            b"POST /form HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 209715200\r\n\r\n",
+        )
+        within_limit = exchange(
+            port,
+            b"POST /form HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 1000\r\n\r\na=" + b"x" * 998,
+        )
+    finally:
+        stop(process, signal.SIGINT)
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert within_limit.startswith(b"HTTP/1.1 200 ")
+    assert within_limit.endswith(b'{"fields":1}')
+    # waitress answered the 413 itself; the access log still has one line per request.
+    lines = [match for line in log.read_text().splitlines() if (match := ACCESS_LINE.search(line))]
+    body_bytes = len(answer.partition(b"\r\n\r\n")[2])
+    assert sorted((line["path"], line["status"], int(line["bytes"])) for line in lines) == [
+        ("/form", "200", len(b'{"fields":1}')),
+        ("/form", "413", body_bytes),
+    ]
+
+
+@pytest.mark.parametrize("server", ["waitress", "wsgiref"])
+def test_a_client_leaving_mid_body_leaves_one_400_access_line(
+    limited_project: Path, server: str
+) -> None:
+    process, port, log = start_logging_to_file(limited_project, "--server", server)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE_SECONDS) as client:
+            client.sendall(
+                b"POST /form HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: 900\r\n\r\na=xyz"
+            )
+        poll(lambda: "framework.access: POST /form 400" in log.read_text(), "the line", process)
+        fetch(f"http://127.0.0.1:{port}/nothing")  # one more request: lines come as they should
+    finally:
+        stop(process, signal.SIGINT)
+
+    lines = [match for line in log.read_text().splitlines() if (match := ACCESS_LINE.search(line))]
+    assert [(line["method"], line["path"], line["status"]) for line in lines] == [
+        ("POST", "/form", "400"),
+        ("GET", "/nothing", "404"),
+    ]
+
+
+def test_waitress_queue_warnings_are_logged_once(limited_project: Path) -> None:
+    process, port, log = start_logging_to_file(limited_project, "--threads", "1")
+    try:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: fetch(f"http://127.0.0.1:{port}/slow")[0], range(8)))
+    finally:
+        stop(process, signal.SIGINT)
+
+    assert statuses == [200] * 8
+    warnings = [line for line in log.read_text().splitlines() if "Task queue depth" in line]
+    assert len(warnings) == 1, log.read_text()
+    assert "raise --threads" in warnings[0]
+
+
+def test_channel_timeout_closes_a_silent_connection(limited_project: Path) -> None:
+    process, port, _ = start_logging_to_file(
+        limited_project, "--channel-timeout", "1", "--connection-limit", "50"
+    )
+    try:
+        # Nothing sent: waitress closes the connection once it has been silent too long.
+        assert exchange(port, b"") == b""
+        assert fetch(f"http://127.0.0.1:{port}/slow")[0] == 200
+    finally:
+        stop(process, signal.SIGINT)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--connection-limit", "0"], "--connection-limit must be at least 1"),
+        (["--channel-timeout", "0"], "--channel-timeout must be at least 1"),
+        (
+            ["--server", "wsgiref", "--connection-limit", "10"],
+            "--connection-limit is for waitress; wsgiref does not take it",
+        ),
+    ],
+)
+def test_bad_exposure_options_are_one_line_and_exit_1(arguments: list[str], message: str) -> None:
+    result = run_command("run", *arguments)
+
+    assert result.returncode == 1
+    assert result.stderr == f"framework: {message}\n"
+
+
+def test_run_help_names_the_exposure_options_and_their_defaults() -> None:
+    result = run_command("run", "--help")
+
+    assert "--connection-limit CONNECTION_LIMIT" in result.stdout
+    assert "(1000)" in result.stdout
+    assert "--channel-timeout CHANNEL_TIMEOUT" in result.stdout
+    assert "(30)" in result.stdout

@@ -124,6 +124,31 @@ def test_login_returns_to_a_local_next_page_only(client: webtest.TestApp) -> Non
     assert form.submit(status=303).headers["Location"] == "/"
 
 
+@pytest.mark.parametrize(
+    "next_value",
+    ["//evil.com", "/\\evil.com", "https:evil.com", "/\r\nSet-Cookie: a=1", "logout", ""],
+    ids=["protocol-relative", "backslash", "scheme-no-slashes", "crlf", "route-name", "empty"],
+)
+def test_a_posted_next_that_is_not_a_local_path_goes_home(
+    client: webtest.TestApp, next_value: str
+) -> None:
+    """The form's hidden field can be edited: the POST checks ``next`` again, never a 500."""
+    form = client.get("/login/").forms["login"]
+
+    response = client.post(
+        "/login/",
+        {
+            "csrf_token": form["csrf_token"].value,
+            "username": "ada",
+            "password": "analytical-engine",
+            "next": next_value,
+        },
+        status=303,
+    )
+
+    assert response.headers["Location"] == "/"
+
+
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 

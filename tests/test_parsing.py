@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import urllib.parse
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 import webob.request
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from wsgi_calls import call_app, make_environ
 
@@ -76,14 +77,20 @@ def describe(upload: UploadedFile) -> dict[str, Any]:
 class RecordingInput:
     """A wsgi.input that records how much was read, and can fail or run dry early."""
 
-    def __init__(self, data: bytes, fail_after: int | None = None) -> None:
+    def __init__(
+        self,
+        data: bytes,
+        fail_after: int | None = None,
+        failure: Exception | None = None,
+    ) -> None:
         self.stream = io.BytesIO(data)
         self.bytes_read = 0
         self.fail_after = fail_after
+        self.failure = failure or webob.request.DisconnectionError("client went away")
 
     def read(self, size: int = -1) -> bytes:
         if self.fail_after is not None and self.bytes_read >= self.fail_after:
-            raise webob.request.DisconnectionError("client went away")
+            raise self.failure
         chunk = self.stream.read(size)
         self.bytes_read += len(chunk)
         return chunk
@@ -305,6 +312,41 @@ def test_a_client_disconnecting_mid_body_is_400() -> None:
     assert b"the client went away" in response_body
 
 
+class InvalidChunkSize(Exception):
+    """Like gunicorn's own: a server's parse error that is neither OSError nor ValueError."""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type"),
+    [
+        ("POST", "/echo", "application/x-www-form-urlencoded"),  # request.POST
+        ("PUT", "/echo", "application/octet-stream"),  # request.body
+        ("POST", "/json", "application/json"),  # request.json
+    ],
+    ids=["POST", "body", "json"],
+)
+@pytest.mark.parametrize("content_length", ["902", None], ids=["content-length", "chunked"])
+def test_any_exception_from_the_servers_input_is_400(
+    method: str, path: str, content_type: str, content_length: str | None
+) -> None:
+    failing = RecordingInput(b"a=" + b"x" * 900, fail_after=0, failure=InvalidChunkSize("zz"))
+    # gunicorn marks a chunked body readable to its end with wsgi.input_terminated.
+    chunked = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True}
+
+    status, response_body = call(
+        form_app(),
+        path,
+        method=method,
+        body=failing,
+        content_type=content_type,
+        content_length=content_length,
+        extra=chunked if content_length is None else {},
+    )
+
+    assert status == 400
+    assert b"The body could not be read (malformed, or the client went away)." in response_body
+
+
 def test_a_negative_content_length_is_400() -> None:
     # wsgiref's validator refuses such an environ itself, so call the app bare.
     status, _ = call(form_app(), body=RecordingInput(b"a=1"), content_length="-5", validate=False)
@@ -333,6 +375,67 @@ def test_bad_json_bodies_are_400(body: bytes) -> None:
     )
 
     assert "400 Bad Request" in response.text
+
+
+def nesting_depth(value: Any) -> int:
+    """The depth json_depth must find, from the decoded value (recursively: tests stay shallow)."""
+    children = value.values() if isinstance(value, dict) else value
+    if not isinstance(value, (dict, list)):
+        return 0
+    return 1 + max((nesting_depth(child) for child in children), default=0)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=40,
+)
+
+
+@settings(deadline=None)  # a loaded machine must not fail it
+@given(JSON_VALUES, st.sampled_from(["utf-8", "utf-16", "utf-32-be"]), st.booleans())
+def test_json_depth_reads_the_nesting_from_the_bytes(
+    value: Any, encoding: str, ascii: bool
+) -> None:
+    body = json.dumps(value, ensure_ascii=ascii).encode(encoding)
+
+    assert parsing.json_depth(body) == nesting_depth(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ("1", 0),
+        ("[]", 1),
+        ('["[[[", {"{{": "]"}]', 2),
+        (r'["\\", ["\"[["], "\\\"]"]', 2),
+        ('[{"a": [[], {}]}, [[[]]]]', 4),
+        ("[" * 100_000 + "]" * 100_000, 100_000),
+    ],
+    ids=["scalar", "empty-list", "brackets-in-strings", "escapes", "mixed", "100000-deep"],
+)
+def test_json_depth_examples(text: str, depth: int) -> None:
+    assert parsing.json_depth(text.encode()) == depth
+
+
+def test_ten_megabytes_of_empty_objects_are_parsed() -> None:
+    """The issue's amplifier: 3 million ``{}`` under the default limit, decoded right."""
+    app = App()
+
+    @app.route("/count")
+    class Count(View):
+        csrf_exempt = True
+
+        def post(self, request: Request) -> dict[str, Any]:
+            items = request.json
+            return {"items": len(items), "all_empty_objects": all(item == {} for item in items)}
+
+    body = b"[" + b",".join([b"{}"] * 3_000_000) + b"]"
+    assert 9 * 2**20 > len(body) > 8 * 2**20
+
+    response = TestClient(app).post("/count", body, content_type="application/json")
+
+    assert response.json == {"items": 3_000_000, "all_empty_objects": True}
 
 
 # Multipart

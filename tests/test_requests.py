@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from wsgiref.validate import validator
 
 import pytest
 import webob
 import webob.exc
+import webtest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -263,3 +265,28 @@ def test_every_spelling_of_a_urlencoded_form_is_parsed(content_type: str) -> Non
     environ["CONTENT_TYPE"] = content_type
 
     assert list(Request(environ).POST.items()) == [("a", "1"), ("b", "two")]
+
+
+def test_a_body_marked_seekable_that_cannot_seek_is_read_once() -> None:
+    """WebTest marks the body seekable; wsgiref.validate's input wrapper has no seek()."""
+    app = App()
+
+    @app.route("/echo")
+    class Echo(View):
+        csrf_exempt = True
+
+        def post(self, request: Request) -> dict[str, Any]:
+            return {"POST": dict(request.POST), "body": request.body.decode()}
+
+        def put(self, request: Request) -> Any:
+            return {"json": request.json, "body": len(request.body)}
+
+    # TestApp.request(body=...) marks the body seekable; TestClient would check the same.
+    client = webtest.TestApp(validator(app))
+    form_type = "application/x-www-form-urlencoded"
+
+    form = client.request("/echo", method="POST", body=b"name=Ada", content_type=form_type)
+    assert form.json == {"POST": {"name": "Ada"}, "body": "name=Ada"}
+    json_type = "application/json"
+    sent = client.request("/echo", method="PUT", body=b'{"n": [1]}', content_type=json_type)
+    assert sent.json == {"json": {"n": [1]}, "body": 10}

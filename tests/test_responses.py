@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from webob.util import status_reasons
 from wsgi_calls import call_app
 
-from framework import App, Request, Response, View
+from framework import App, Request, Response, View, redirect, safe_next
 from framework.responses import to_response
 from framework.testing import TestClient
 
@@ -203,3 +204,94 @@ def test_from_bytes_then_cookies_and_vary_as_webobs_constructor(content_type: st
 def test_from_bytes_is_the_reason_phrase_webob_writes() -> None:
     for code in (200, 201, 404, 413, 500):
         assert Response.from_bytes(b"", status=code).status == webob.Response(status=code).status
+
+
+def test_a_response_built_with_headers_keeps_its_defaults() -> None:
+    """Flask's test_implicit_head: the TestClient's wsgiref.validate needs a Content-Type."""
+    app = App()
+
+    @app.route("/blub")
+    class Blub(View):
+        def get(self, request: Request) -> Response:
+            return Response("Blub", headers={"X-Method": request.method})
+
+    client = TestClient(app)
+    got = client.get("/blub")
+    head = client.head("/blub")
+
+    assert got.headers["Content-Type"] == head.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert got.headers["Content-Length"] == head.headers["Content-Length"] == "4"
+    assert (got.headers["X-Method"], head.headers["X-Method"]) == ("GET", "HEAD")
+    assert (got.body, head.body) == (b"Blub", b"")
+
+
+def test_headers_given_replace_defaults_of_the_same_name() -> None:
+    response = Response("{}", headers=[("content-type", "application/json"), ("X-A", "1")])
+
+    assert response.headerlist == [
+        ("Content-Length", "2"),
+        ("content-type", "application/json"),
+        ("X-A", "1"),
+    ]
+
+
+UNSAFE_NEXT = [
+    pytest.param("//evil.com", id="protocol-relative"),
+    pytest.param("/\\evil.com", id="backslash"),
+    pytest.param("https:evil.com", id="scheme-no-slashes"),
+    pytest.param("https://evil.com/", id="absolute"),
+    pytest.param("/%0d%0aSet-Cookie:%20a=1", id="encoded-crlf"),
+    pytest.param("/\r\nSet-Cookie: a=1", id="crlf"),
+    pytest.param("/\t/evil.com", id="tab"),
+    pytest.param(" /home", id="leading-space"),
+    pytest.param("home", id="route-name"),
+    pytest.param("", id="empty"),
+    pytest.param(None, id="absent"),
+]
+
+
+@pytest.mark.parametrize("value", UNSAFE_NEXT)
+def test_redirect_with_a_fallback_never_follows_an_unsafe_next(value: str | None) -> None:
+    app = App()
+
+    @app.route("/", name="home")
+    class Home(View):
+        def get(self, request: Request) -> str:
+            return "home"
+
+    @app.route("/users/{id:d}", name="user")
+    class User(View):
+        def get(self, request: Request, id: int) -> Response:
+            return redirect(request.GET.get("next"), fallback="user", id=id + 1)
+
+    to_route = redirect(value, fallback="home")
+    to_url = redirect(value, fallback="/welcome")
+    query = "" if value is None else "?" + urllib.parse.urlencode({"next": value})
+    through_app = TestClient(app).get(f"/users/1{query}", status=303)
+
+    assert (to_route.route_name, to_route.location) == ("home", None)
+    assert to_url.location == "/welcome"
+    assert through_app.headers["Location"] == "/users/2"
+    assert safe_next(value) is None
+    assert safe_next(value, "/default") == "/default"
+
+
+@pytest.mark.parametrize(
+    ("value", "location"),
+    [
+        ("/users/2", "/users/2"),
+        ("/search?q=a b#top", "/search?q=a%20b#top"),
+        ("/café", "/caf%C3%A9"),
+    ],
+)
+def test_redirect_with_a_fallback_follows_a_local_path(value: str, location: str) -> None:
+    response = redirect(value, fallback="home", status=302)
+
+    assert response.status_int == 302
+    assert response.location == location
+    assert safe_next(value) == value
+
+
+def test_redirect_without_a_target_or_fallback_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="fallback"):
+        redirect(None)

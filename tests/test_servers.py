@@ -158,6 +158,90 @@ def test_waitress_serve_serves_views_app_unchanged() -> None:
     assert headers["Server"] == "waitress"
 
 
+# Malformed bodies under real servers
+
+READERS = """\
+from framework import View
+from views import app  # the demo site, with views that read the body three ways
+
+
+@app.route("/body")
+class Body(View):
+    csrf_exempt = True
+
+    def post(self, request):
+        return {"bytes": len(request.body)}
+
+
+@app.route("/form")
+class Form(View):
+    csrf_exempt = True
+
+    def post(self, request):
+        return {"fields": len(request.POST)}
+"""
+
+# The issue's two bodies: a chunk size that is not hex, and a chunk not ended by CRLF.
+MALFORMED_CHUNKED = {
+    "bad-size": b"zz\r\nhello\r\n0\r\n\r\n",
+    "missing-crlf": b"5\r\nhelloXX0\r\n\r\n",
+}
+
+
+def raw_exchange(port: int, request: bytes) -> bytes:
+    """Send ``request`` on a new connection and read the answer until the server closes it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        received = []
+        while chunk := connection.recv(65536):
+            received.append(chunk)
+    return b"".join(received)
+
+
+def chunked_post(path: str, body: bytes, extra_headers: bytes = b"") -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n".encode()
+        + b"Content-Type: application/x-www-form-urlencoded\r\n"
+        + b"Transfer-Encoding: chunked\r\n"
+        + extra_headers
+        + b"\r\n"
+        + body
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on Unix only")
+def test_malformed_chunked_bodies_under_gunicorn_are_400(tmp_path: Path) -> None:
+    """gunicorn raises its own parse errors (not OSError) from wsgi.input: still the client's."""
+    (tmp_path / "readers.py").write_text(READERS)
+    port = free_port()
+    process = start(
+        console_script("gunicorn", "gunicorn", "-b", f"127.0.0.1:{port}", "readers:app"),
+        cwd=tmp_path,
+        extra_environment=SECRET_KEY,
+    )
+    try:
+        wait_for_port(port, process)
+        # The demo's /login/: its CSRF check reads the form before the view does.
+        # A session with a CSRF token, so that the check gets as far as reading the form.
+        cookie = fetch(f"http://127.0.0.1:{port}/login/")[1]["Set-Cookie"].split(";")[0]
+        session = f"Cookie: {cookie}\r\n".encode()
+        answers = {
+            (path, name): raw_exchange(port, chunked_post(path, body, session))
+            for path in ("/body", "/form", "/login/")
+            for name, body in MALFORMED_CHUNKED.items()
+        }
+        well_formed = raw_exchange(port, chunked_post("/form", b"3\r\na=1\r\n0\r\n\r\n"))
+    finally:
+        _, log = stop(process, signal.SIGTERM)
+
+    for (path, name), answer in answers.items():
+        assert answer.startswith(b"HTTP/1.1 400 "), (path, name, answer[:200])
+        assert b"The body could not be read" in answer, (path, name)
+    assert well_formed.startswith(b"HTTP/1.1 200 ")
+    assert well_formed.endswith(b'{"fields":1}')
+    assert "Traceback" not in log, log
+
+
 # --reload
 
 SOURCE = """\

@@ -139,6 +139,26 @@ def test_clearing_the_session_deletes_the_cookie() -> None:
 
 
 @pytest.mark.parametrize(
+    ("options", "scheme"), [({}, "https"), ({"session_cookie_secure": True}, "http")]
+)
+def test_the_deleting_cookie_has_the_attributes_of_the_cookie_it_deletes(
+    options: dict[str, Any], scheme: str
+) -> None:
+    client = TestClient(session_app(**options), extra_environ={"wsgi.url_scheme": scheme})
+    written = session_cookie_header(client.get("/write/user/ada"))
+    cookie = written.split(";", 1)[0]  # sent by hand: a Secure cookie is not sent over http
+
+    deleting = session_cookie_header(client.get("/clear", headers={"Cookie": cookie}))
+
+    def attributes(header: str) -> set[str]:
+        names = {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
+        return names - {"max-age", "expires"}
+
+    assert attributes(written) == attributes(deleting) == {"path", "secure", "httponly", "samesite"}
+    assert "SameSite=Lax" in deleting
+
+
+@pytest.mark.parametrize(
     "value",
     [
         pytest.param("garbage", id="garbage"),
@@ -234,32 +254,97 @@ def test_the_secret_key_comes_from_the_environment(monkeypatch: pytest.MonkeyPat
     }
 
 
-def test_without_any_key_a_random_key_is_used_and_a_warning_logged(
+def test_without_any_key_a_random_key_is_used_and_a_warning_logged_when_built(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.delenv("FRAMEWORK_SECRET_KEY", raising=False)
-    first, second = session_app(secret_key=None), session_app(secret_key=None)
 
+    with caplog.at_level(logging.WARNING, logger="framework"):
+        first, second = session_app(secret_key=None), session_app(secret_key=None)
+    built = [record.getMessage() for record in caplog.records]
+    caplog.clear()
     with caplog.at_level(logging.WARNING, logger="framework"):
         cookie = cookie_from(first)
         assert read_with_cookie(first, cookie).json == {"user": "ada"}
-        assert read_with_cookie(second, cookie).json == {}
+    used = list(caplog.records)
 
-    warnings = [record.getMessage() for record in caplog.records]
-    assert len(warnings) == 2  # once per App, on its first use of sessions
-    assert "sessions will not survive a restart or be shared between workers" in warnings[0]
+    assert len(built) == 2  # once per App, when it is built: before any worker serves
+    assert "sessions will not survive a restart or be shared between workers" in built[0]
+    assert used == []  # nothing more when sessions are used
+    assert read_with_cookie(second, cookie).json == {}  # each App made its own key
 
 
-def test_an_app_that_never_uses_sessions_needs_no_key(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_an_app_that_never_uses_sessions_works_without_a_key(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("FRAMEWORK_SECRET_KEY", raising=False)
 
-    with caplog.at_level(logging.WARNING, logger="framework"):
-        response = TestClient(session_app(secret_key=None)).get("/untouched")
+    response = TestClient(session_app(secret_key=None)).get("/untouched")
 
     assert response.status_int == 200
-    assert caplog.records == []
+    assert response.headers.getall("Set-Cookie") == []
+
+
+@pytest.mark.parametrize("value", ["new key,old key", " new key , old key ,"])
+def test_the_environment_variable_takes_keys_newest_first(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    old_cookie = cookie_from(session_app(secret_key="old key"))
+    monkeypatch.setenv("FRAMEWORK_SECRET_KEY", value)
+    rotated = session_app(secret_key=None)
+
+    assert read_with_cookie(rotated, old_cookie).json == {"user": "ada"}
+    new_cookie = cookie_from(rotated)
+    assert read_with_cookie(session_app(secret_key="new key"), new_cookie).json == {"user": "ada"}
+    assert read_with_cookie(session_app(secret_key="old key"), new_cookie).json == {}
+
+
+def test_a_cookie_that_fails_its_signature_is_logged_and_named_in_the_csrf_403(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Workers with different keys: the cookie one signed is refused by the other."""
+    app = session_app(secret_key="worker 2 key")
+
+    @app.route("/submit")
+    class Submit(View):
+        def post(self, request: Request) -> str:
+            return "accepted"
+
+    cookie = cookie_from(session_app(secret_key="worker 1 key"))
+    with caplog.at_level(logging.WARNING, logger="framework"):
+        response = TestClient(app).post(
+            "/submit", {"csrf_token": "x"}, headers={"Cookie": f"session={cookie}"}, status=403
+        )
+
+    reason = (
+        "the session cookie could not be verified: was the secret key changed, "
+        "or do workers use different keys?"
+    )
+    assert f"CSRF check failed: {reason}" in response.text
+    assert f"Empty session for '/submit': {reason}" in [
+        record.getMessage() for record in caplog.records if record.name == "framework"
+    ]
+
+
+def test_an_expired_or_absent_cookie_is_not_called_unverified(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = session_app(session_max_age=60)
+
+    @app.route("/submit")
+    class Submit(View):
+        def post(self, request: Request) -> str:
+            return "accepted"
+
+    expired = hour_old_cookie("test secret key", {"user": "ada"})
+    with caplog.at_level(logging.WARNING, logger="framework"):
+        client = TestClient(app)
+        stale = client.post("/submit", headers={"Cookie": f"session={expired}"}, status=403)
+        absent = TestClient(app).post("/submit", status=403)
+
+    assert "this session has no CSRF token" in stale.text
+    assert "this session has no CSRF token" in absent.text
+    assert "could not be verified" not in caplog.text
 
 
 @pytest.mark.parametrize("secret_key", ["", b"", [], ["good", ""]])

@@ -11,7 +11,10 @@ from types import ModuleType
 import jinja2
 import pytest
 
+import framework.csrf
+import framework.sessions
 from framework import App, Request, Response, View
+from framework.templating import Templates
 from framework.testing import TestClient
 
 
@@ -207,3 +210,20 @@ def test_imports_and_includes_see_globals_and_the_context(tmp_path: Path) -> Non
     app.templates.environment.globals["mark"] = "!"
 
     assert app.templates.render("page.html", name="ada") == "ADA! [ada!]"
+
+
+def test_the_templating_module_owns_every_global(tmp_path: Path) -> None:
+    """csrf and sessions know nothing of Jinja; Templates registers what templates call."""
+    templates = Templates([tmp_path], url_for=lambda name, **params: f"/{name}")
+
+    assert set(templates.environment.globals) >= {
+        "request",
+        "url_for",
+        "static",
+        "csrf_input",
+        "csrf_token",
+        "get_flashed_messages",
+    }
+    for module in (framework.csrf, framework.sessions):
+        assert "jinja2" not in vars(module)
+        assert "markupsafe" not in vars(module)

@@ -323,6 +323,26 @@ def test_redirect_view_to_url_is_307_with_a_relative_location_despite_host(
     assert response.body == b""
 
 
+@pytest.mark.parametrize("permanent", [False, True])
+def test_redirect_view_with_no_target_is_410_gone(
+    app: App, client: TestClient, permanent: bool
+) -> None:
+    """Django's RedirectView: get_redirect_url() returning None means the page is gone."""
+
+    @app.route("/retired/{name}")
+    class Retired(RedirectView):
+        def get_redirect_url(self, **params: Any) -> str | None:
+            return None if params["name"] == "gone" else f"/new/{params['name']}"
+
+    Retired.permanent = permanent
+    gone = client.get("/retired/gone", status=410)
+    moved = client.post("/retired/here", status=308 if permanent else 307)
+
+    assert "410 Gone" in gone.text
+    assert "Location" not in gone.headers
+    assert moved.headers["Location"] == "/new/here"
+
+
 def test_permanent_redirect_view_builds_its_route_from_the_request_params(
     app: App, client: TestClient
 ) -> None:
