@@ -5,8 +5,9 @@ these tests are skipped with a reason saying what to install, except under CI (t
 variable set), where a missing browser fails them. A failing test leaves a screenshot and the
 page source in ``test-artifacts/browser/``, and the servers' logs are there too.
 
-Each site is a session fixture serving one ``module:app`` (see ``demo_site``); a new site is one
-more such fixture calling ``serve``.
+Each site is a session fixture serving one ``module:app`` (see ``demo_site``, ``blog_site``); a
+new site is one more such fixture calling ``serve``. What a person does on a page (wait for an
+element, follow a link, submit a form) is in ``browsing.py``, shared by the sites' tests.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -90,9 +91,10 @@ def browser(chromium: WebDriver) -> WebDriver:
 
 
 @contextmanager
-def serve(app: str, cwd: Path = ROOT) -> Iterator[str]:
+def serve(app: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """Run ``framework run APP`` from ``cwd`` on a free port; yield its URL once it accepts.
 
+    ``env`` adds to (or overrides) the server's environment, e.g. where a site keeps its data.
     Its output goes to ``test-artifacts/browser/server-<app>.log``.
     """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -102,7 +104,7 @@ def serve(app: str, cwd: Path = ROOT) -> Iterator[str]:
         process = subprocess.Popen(
             console_script("framework", "framework", "run", app, "--port", str(port)),
             cwd=cwd,
-            env=environment(),
+            env={**environment(), **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -119,6 +121,19 @@ def serve(app: str, cwd: Path = ROOT) -> Iterator[str]:
 def demo_site(chromium: WebDriver) -> Iterator[str]:
     """The demo site (``views:app``), served for real; its base URL."""
     with serve("views:app") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def blog_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The blog example's SQLite file for this run (its ``BLOG_DATABASE``); the blog creates it."""
+    return tmp_path_factory.mktemp("blog") / "blog.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def blog_site(chromium: WebDriver, blog_database: Path) -> Iterator[str]:
+    """The blog example (``examples.blog.app:app``) on this run's own database; its base URL."""
+    with serve("examples.blog.app:app", env={"BLOG_DATABASE": str(blog_database)}) as url:
         yield url
 
 

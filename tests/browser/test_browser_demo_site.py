@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from browsing import shown, submit
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.wait import WebDriverWait
 
 pytestmark = pytest.mark.browser
-
-WAIT_SECONDS = 10
-
-
-def shown(browser: WebDriver, css: str) -> WebElement:
-    """Wait for the element ``css`` to be visible on the page; return it."""
-    element: WebElement = WebDriverWait(browser, WAIT_SECONDS).until(
-        EC.visibility_of_element_located((By.CSS_SELECTOR, css))
-    )
-    return element
-
-
-def submit(browser: WebDriver, form: WebElement) -> None:
-    """Click the form's button, as a person does; return once the next page replaced this one."""
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(EC.staleness_of(form))
 
 
 def fill_login_form(browser: WebDriver, username: str, password: str) -> WebElement:
