@@ -32,12 +32,26 @@ class URLBuildError(ValueError):
 
 @dataclass(frozen=True)
 class URLType:
-    """A URL parameter type: the text its regex matches, converted to a value and formatted back."""
+    """A URL parameter type: the text its regex matches, converted to a value and formatted back.
+
+    The other fields are what the router (to keep matching linear) and ``framework check`` (to
+    prove one route shadows another) know about the type; a custom type leaves them unknown.
+    """
 
     name: str
     regex: str
     convert: Callable[[str], Any]
     format: Callable[[Any], str] = str
+    #: A regex for one character of a value, when every value is made of such characters.
+    char: str | None = None
+    #: Whether every non-empty run of ``char`` is a value (no length limit, no fixed form).
+    runs: bool = False
+    #: Whether every value has the same length.
+    fixed_length: bool = False
+    #: Whether the router may narrow the type in a shared segment (see _narrow_fields).
+    narrowable: bool = False
+    #: Names of the other types whose every value this type also matches.
+    covers: frozenset[str] = frozenset()
     _fullmatch: Callable[[str], re.Match[str] | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -58,28 +72,94 @@ class URLType:
             )
         object.__setattr__(self, "_fullmatch", compiled.fullmatch)
 
+    @property
+    def spans_segments(self) -> bool:
+        """Whether a value may hold "/"; other types match within one segment of the path.
+
+        A custom type may when its regex has a "/", as Werkzeug decides ``part_isolating``.
+        """
+        return self.may_contain("/") if self.char is not None else "/" in self.regex
+
+    def may_contain(self, char: str) -> bool:
+        """Whether a value of this type can contain ``char``; a custom type is assumed to."""
+        return self.char is None or re.fullmatch(self.char, char, re.DOTALL) is not None
+
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` is a whole value of this type (before conversion)."""
+        return self._fullmatch(text) is not None
+
 
 _MAX_INT_DIGITS = 4300  # CPython's int() limit; longer digit runs are a non-match, not a 500.
 _HEX = "[0-9A-Fa-f]"
 
+_ONE_SEGMENT = frozenset({"str", "d", "int", "slug", "uuid"})
 URL_TYPES: dict[str, URLType] = {
     url_type.name: url_type
     for url_type in (
-        URLType("str", r"[^/]+", str),
-        URLType("d", rf"[0-9]{{1,{_MAX_INT_DIGITS}}}", int),
-        URLType("int", rf"[0-9]{{1,{_MAX_INT_DIGITS}}}", int),
-        URLType("slug", r"[A-Za-z0-9_-]+", str),
-        URLType("uuid", f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}", uuid.UUID),
-        URLType("path", r".+", str),
+        URLType("str", r"[^/]+", str, char="[^/]", runs=True, narrowable=True, covers=_ONE_SEGMENT),
+        URLType(
+            "d",
+            rf"[0-9]{{1,{_MAX_INT_DIGITS}}}",
+            int,
+            char="[0-9]",
+            narrowable=True,
+            covers=frozenset({"int"}),
+        ),
+        URLType(
+            "int",
+            rf"[0-9]{{1,{_MAX_INT_DIGITS}}}",
+            int,
+            char="[0-9]",
+            narrowable=True,
+            covers=frozenset({"d"}),
+        ),
+        URLType(
+            "slug",
+            r"[A-Za-z0-9_-]+",
+            str,
+            char="[A-Za-z0-9_-]",
+            runs=True,
+            narrowable=True,
+            covers=frozenset({"d", "int", "uuid"}),  # UUIDs are hex digits and "-"
+        ),
+        URLType(
+            "uuid",
+            f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}",
+            uuid.UUID,
+            char="[-0-9A-Fa-f]",
+            fixed_length=True,
+        ),
+        URLType(
+            "path",
+            r".+",
+            str,
+            char=".",
+            runs=True,
+            narrowable=True,
+            covers=_ONE_SEGMENT,
+        ),
     )
 }
-# The character each built-in type repeats (uuid: 36 times), for _narrow_fields; "." is DOTALL.
-_CHARS = {"str": "[^/]", "d": "[0-9]", "int": "[0-9]", "slug": "[A-Za-z0-9_-]", "path": "."}
-_CHARS["uuid"] = "[-0-9A-Fa-f]"
 
 # A literal part of a pattern percent-encodes like a value, but keeps RFC 3986 path punctuation.
 _SAFE_IN_LITERALS = "/:@!$&'()*+,;=~"
 _TOKEN = re.compile(r"(\{\{|\}\}|\{[^{}]*\})")
+
+
+@dataclass(frozen=True)
+class RouteField:
+    """A field of a route's pattern: its name, and the type it matches with.
+
+    The type is the declared one, or a narrowed copy of it (same name) where fields share a
+    segment (see _narrow_fields).
+    """
+
+    name: str
+    type: URLType
+
+
+#: One segment of a pattern (the text between two literal slashes): literal texts and fields.
+Segment: TypeAlias = tuple[str | RouteField, ...]
 
 
 @dataclass(frozen=True)
@@ -92,6 +172,8 @@ class Route:
     # Derived from the pattern, so left out of equality to keep routes hashable.
     fields: dict[str, str] = field(compare=False)
     is_static: bool
+    #: The pattern split at its literal slashes (after the leading one), for ``framework check``.
+    segments: tuple[Segment, ...] = field(compare=False)
     _match: Callable[[str], re.Match[str] | None] = field(repr=False, compare=False)
     _conversions: tuple[tuple[str, Callable[[str], Any]], ...] = field(repr=False, compare=False)
     _url_literals: tuple[str, ...] = field(repr=False, compare=False)
@@ -180,6 +262,20 @@ def _field_problem(
     return None
 
 
+def _segments(literals: list[str], fields: list[tuple[str, URLType]]) -> tuple[Segment, ...]:
+    """Split a pattern's literal texts and fields at the literal slashes."""
+    segments: list[list[str | RouteField]] = [[]]
+    for index, literal in enumerate(literals):
+        for position, piece in enumerate(literal.split("/")):
+            if position:
+                segments.append([])
+            if piece:
+                segments[-1].append(piece)
+        if index < len(fields):
+            segments[-1].append(RouteField(*fields[index]))
+    return tuple(map(tuple, segments[1:]))  # segments[0] is the nothing before the leading "/"
+
+
 def _narrow_fields(
     literals: list[str], fields: list[tuple[str, URLType]]
 ) -> list[tuple[str, URLType]]:
@@ -216,31 +312,25 @@ def _narrow_fields(
                 break
             later.append(later_type)
         if (
-            url_type.name in ("str", "slug", "d", "int", "path")
-            and _may_contain(url_type, stop)
-            and any(_may_contain(later_type, stop) for later_type in later)
-            and not all(later_type.name == "uuid" for later_type in later)
+            url_type.narrowable
+            and url_type.may_contain(stop)
+            and any(later_type.may_contain(stop) for later_type in later)
+            and not all(later_type.fixed_length for later_type in later)
         ):
             url_type = replace(url_type, regex=_narrowed_regex(url_type, stop))
         narrowed.append((field_name, url_type))
     return narrowed
 
 
-def _may_contain(url_type: URLType, char: str) -> bool:
-    """Whether a value of this type can contain ``char``; a custom type is assumed to."""
-    one = _CHARS.get(url_type.name)
-    return one is None or re.fullmatch(one, char, re.DOTALL) is not None
-
-
 def _narrowed_regex(url_type: URLType, stop: str) -> str:
-    """The regex of a built-in type, for values that cannot contain ``stop``."""
+    """The regex of a narrowable type, for values that cannot contain ``stop``."""
     char = re.escape(stop)
-    if url_type.name == "str":
-        return f"[^/{char}]+"
-    if url_type.name == "path":  # any whole segments, then a last one without `stop`
+    if url_type.spans_segments:  # any whole segments, then a last one without `stop`
         return f"(?:.*/)?[^/{char}]+"
-    one = _CHARS[url_type.name]  # slug, d, int: as many characters, none of them `stop`
-    return url_type.regex.replace(one, f"(?:(?!{char}){one})", 1)
+    if url_type.runs:
+        return f"(?:(?!{char}){url_type.char})+"
+    # As many characters as the type allows, none of them `stop`.
+    return url_type.regex.replace(str(url_type.char), f"(?:(?!{char}){url_type.char})", 1)
 
 
 class Router:
@@ -286,6 +376,7 @@ class Router:
             name=name,
             fields={field_name: url_type.name for field_name, url_type in fields},
             is_static=not fields,
+            segments=_segments(literals, fields),
             _match=self._compile(pattern, literals, fields),
             _conversions=tuple(
                 (field_name, url_type.convert)

@@ -21,6 +21,7 @@ from framework.routing import (
     RouteError,
     Router,
     URLBuildError,
+    URLType,
     _anchored_regex,
 )
 
@@ -71,12 +72,37 @@ def test_match_returns_the_route_and_converted_params() -> None:
         name="user",
         fields={"id": "d"},
         is_static=False,
+        segments=route.segments,
         _match=route._match,
         _conversions=(),
         _url_literals=(),
         _url_types=(),
     )
     assert {route} == {router.route_named("user")}
+
+
+def test_route_segments_split_the_pattern_at_its_literal_slashes() -> None:
+    router = make_router("/files/{name}.{ext}/v{n:d}/", "/about")
+    route = router.routes[1]
+    assert [
+        [part if isinstance(part, str) else (part.name, part.type.name) for part in segment]
+        for segment in route.segments
+    ] == [["files"], [("name", "str"), ".", ("ext", "str")], ["v", ("n", "d")], []]
+    assert route.segments[2][1].type is URL_TYPES["d"]
+    assert route.segments[1][0].type.regex != URL_TYPES["str"].regex  # narrowed: no "."
+    assert router.routes[0].segments == (("about",),)
+
+
+def test_url_types_state_their_own_facts() -> None:
+    assert URL_TYPES["str"].covers >= {"d", "int", "slug", "uuid"}
+    assert URL_TYPES["slug"].covers == {"d", "int", "uuid"}
+    assert URL_TYPES["uuid"].fixed_length and not URL_TYPES["uuid"].narrowable
+    assert [name for name, url_type in URL_TYPES.items() if url_type.spans_segments] == ["path"]
+    assert URL_TYPES["slug"].may_contain("-") and not URL_TYPES["d"].may_contain("-")
+    assert URL_TYPES["d"].matches("12") and not URL_TYPES["d"].matches("-1")
+    custom = URLType("hex", "[0-9a-f]+", str)
+    assert custom.may_contain("/") and not custom.spans_segments and not custom.covers
+    assert URLType("pair", "[0-9]+/[0-9]+", str).spans_segments  # a "/" in its regex, as Werkzeug
 
 
 def test_matching_is_case_sensitive() -> None:
