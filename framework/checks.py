@@ -1,8 +1,8 @@
 """``framework check``: find what would otherwise break only when a user follows a link.
 
-Routes an earlier route always shadows, ``url_for`` calls in templates that name no route or pass
-the wrong parameters, templates that do not parse, missing ``template_name`` templates, and views
-with no handlers. ``check_app`` returns the problems; the command prints them.
+Routes that another route always wins over, ``url_for`` calls in templates that name no route or
+pass the wrong parameters, templates that do not parse, missing ``template_name`` templates, and
+views with no handlers. ``check_app`` returns the problems; the command prints them.
 """
 
 from __future__ import annotations
@@ -56,48 +56,65 @@ def check_app(app: App) -> list[Problem]:
 
 # Unreachable routes
 #
-# A route B is unreachable when a route A that dispatch tries first matches every path B
-# matches. Static routes are looked up first and match one path each, so only parameterised
-# routes can shadow or be shadowed, in registration order. Patterns are compared segment by
-# segment (Route.segments); the comparison is conservative: "covers" is only answered True
-# when it is certain, so every report is real, but an overlap it cannot prove (a custom type's
-# language, several routes that together cover one) is not reported. Like the built-in types,
-# a custom type's converter is assumed to accept whatever its regex matches.
+# A route B is unreachable when, on every path it matches, another route wins: a route A that
+# matches every path B matches, with literal text in the same segments as B (else B, more
+# literal somewhere, wins there), registered before B. Static routes match one path each and
+# win over every parameterised one, so only parameterised routes can shadow or be shadowed.
+# Patterns are compared segment by segment (Route.segments); the comparison is conservative:
+# "covers" is only answered True when it is certain, so every report is real, but an overlap it
+# cannot prove (a custom type's language, several routes that together cover one) is not
+# reported. Like the built-in types, a custom type's converter is assumed to accept whatever
+# its regex matches.
 
 
 def unreachable_routes(routes: Iterable[Route]) -> list[Problem]:
-    """Report each parameterised route that an earlier parameterised route always shadows."""
+    """Report each parameterised route that an earlier one always wins over."""
     problems = []
     earlier: list[Route] = []
     for route in routes:
         if route.is_static:
             continue
-        shadow = next((first for first in earlier if _covers(first, route)), None)
+        shadow = next((first for first in earlier if _shadows(first, route)), None)
         if shadow is not None:
             problems.append(
                 Problem(
                     "unreachable route",
-                    f"{_describe(route)} can never be reached: {_describe(shadow)},"
-                    " registered before it, matches every path it matches",
+                    f"{_describe(route)} can never be reached: {_describe(shadow)}, registered"
+                    " before it, matches every path it matches, with literal text in the same"
+                    " segments",
                 )
             )
         earlier.append(route)
     return problems
 
 
-def _covers(first_route: Route, second_route: Route) -> bool:
-    """Whether every path matching the ``second`` route also matches the ``first``."""
+def _shadows(first_route: Route, second_route: Route) -> bool:
+    """Whether ``first`` matches every path ``second`` matches, with fields in the same segments.
+
+    The first registered of two such routes wins every path they both match.
+    """
     first, second = first_route.segments, second_route.segments
     last = first[-1]
     if len(last) == 1 and isinstance(last[0], RouteField) and _any_text(last[0].type):
-        # A trailing {p:path} (.+) takes whatever non-empty rest follows its literal prefix.
+        # A trailing {p:path} (.+) takes whatever non-empty rest follows its literal prefix,
+        # matching each of its segments with a field.
         head = len(first) - 1
         return (
             len(second) >= len(first)
             and all(map(_segment_covers, first[:head], second[:head]))
+            and list(map(_has_fields, first[:head])) == list(map(_has_fields, second[:head]))
+            and all(map(_has_fields, second[head:]))
             and (len(second) > len(first) or _never_empty(second[head]))
         )
-    return len(first) == len(second) and all(map(_segment_covers, first, second))
+    return (
+        len(first) == len(second)
+        and all(map(_segment_covers, first, second))
+        and list(map(_has_fields, first)) == list(map(_has_fields, second))
+    )
+
+
+def _has_fields(segment: Segment) -> bool:
+    return any(isinstance(part, RouteField) for part in segment)
 
 
 def _any_text(url_type: URLType) -> bool:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import quote
@@ -174,8 +174,6 @@ class Route:
     is_static: bool
     #: The pattern split at its literal slashes (after the leading one), for ``framework check``.
     segments: tuple[Segment, ...] = field(compare=False)
-    _match: Callable[[str], re.Match[str] | None] = field(repr=False, compare=False)
-    _conversions: tuple[tuple[str, Callable[[str], Any]], ...] = field(repr=False, compare=False)
     _url_literals: tuple[str, ...] = field(repr=False, compare=False)
     _url_types: tuple[tuple[str, URLType], ...] = field(repr=False, compare=False)
 
@@ -333,18 +331,241 @@ def _narrowed_regex(url_type: URLType, stop: str) -> str:
     return url_type.regex.replace(str(url_type.char), f"(?:(?!{char}){url_type.char})", 1)
 
 
+# The index: a tree of segments, searched the more literal route first.
+#
+# Each node holds the routes whose first segments lead to it: by their next segment's literal
+# text (a dict), by their next segment with fields (shared by routes whose segments match and
+# convert alike, whatever the field names), or from a segment-spanning field on (a "tail",
+# matched as one regex on the rest of the path). A request walks down from the root, one path
+# segment per level, so its cost depends on the depth of the tree, not on how many routes share
+# a prefix or begin with a field. Falcon's compiled router and Werkzeug's state machine walk
+# segments the same way, literal text first, backtracking to fields.
+
+#: A match below a node: (field mask, registration order, entry, values in pattern order).
+#: The mask has a bit per remaining path segment, the first segment's highest, set where the
+#: route matched the segment with a field: the smallest (mask, order) is the more literal
+#: route segment by segment from the left, then the first registered.
+_Found: TypeAlias = "tuple[int, int, _Entry, tuple[Any, ...]]"
+
+
+class _Entry:
+    """A parameterised route as the index keeps it: with its order and its field names."""
+
+    __slots__ = ("names", "order", "route")
+
+    def __init__(self, route: Route, order: int) -> None:
+        self.route = route
+        self.order = order
+        self.names = tuple(route.fields)
+
+
+class _Node:
+    """The routes whose first segments lead here, by what their next segment is."""
+
+    __slots__ = ("entry", "fields", "literals", "only_field", "tails")
+
+    def __init__(self) -> None:
+        self.literals: dict[str, _Node] = {}
+        self.fields: list[_FieldSegment] = []
+        self.tails: list[_Tail] = []
+        self.entry: _Entry | None = None  # the route whose segments end here
+        # The only way on when the next segment is not literal text: no fork to search.
+        self.only_field: _FieldSegment | None = None
+
+
+class _FieldSegment:
+    """A segment with fields, such as ``{id:d}`` or ``{name}.{ext}``, and the node after it."""
+
+    __slots__ = ("converts", "digits", "key", "match", "node")
+
+    def __init__(self, key: Hashable, segment: Segment, pattern: str) -> None:
+        self.key = key
+        literals, fields = _flatten([segment])
+        whole = fields[0][1] if len(fields) == 1 and literals == ["", ""] else None
+        # PERF(S2): a whole-segment {name} (any non-empty segment), {id:d} or {id:int} (ASCII
+        # digits) is checked without its regex, here and in Router.match.
+        self.digits = whole is URL_TYPES["d"] or whole is URL_TYPES["int"]
+        quick = self.digits or whole is URL_TYPES["str"]
+        self.match = None if quick else _compile(pattern, literals, fields)
+        self.converts = _conversions(fields)
+        self.node = _Node()
+
+    def values(self, segment: str) -> tuple[Any, ...] | None:
+        """The converted values of the fields, or None if the segment does not match."""
+        if self.match is not None:
+            found = self.match(segment)
+            if found is None:
+                return None
+            return _convert(found.groups(), self.converts) if self.converts else found.groups()
+        if self.digits:
+            return (int(segment),) if _is_digits(segment) else None
+        return (segment,) if segment else None
+
+
+def _is_digits(text: str) -> bool:
+    """Whether ``text`` is a value of ``d`` and ``int`` (``[0-9]{1,4300}``)."""
+    return text.isdigit() and text.isascii() and len(text) <= _MAX_INT_DIGITS
+
+
+class _Tail:
+    """A route from its first segment-spanning field (``{p:path}``) on, matched as one regex."""
+
+    __slots__ = ("confined", "converts", "entry", "match")
+
+    def __init__(self, entry: _Entry, segments: tuple[Segment, ...], pattern: str) -> None:
+        literals, fields = _flatten(segments)
+        self.entry = entry
+        self.match = _compile(pattern, literals, fields)
+        self.converts = _conversions(fields)
+        # Fields of custom types that match within one segment, but whose regex may take a "/".
+        self.confined = [
+            index
+            for index, (_, url_type) in enumerate(fields)
+            if not url_type.spans_segments and url_type.may_contain("/")
+        ]
+
+    def found(self, segments: list[str], index: int) -> _Found | None:
+        """The match of the path's segments from ``index`` on, or None."""
+        text = "/".join(segments[index:])
+        found = self.match(text)
+        if found is None:
+            return None
+        texts = found.groups()
+        if any("/" in texts[field] for field in self.confined):
+            return None
+        values = _convert(texts, self.converts)
+        if values is None:
+            return None
+        # Every segment a field's text touches was matched with a field.
+        last = len(segments) - index - 1
+        mask = 0
+        for group in range(1, len(texts) + 1):
+            start, end = found.span(group)
+            for segment in range(text.count("/", 0, start), text.count("/", 0, end) + 1):
+                mask |= 1 << (last - segment)
+        return mask, self.entry.order, self.entry, values
+
+
+def _search(node: _Node, segments: list[str], index: int) -> _Found | None:
+    """The winning match of ``segments[index:]`` among the routes below ``node``, or None."""
+    if index == len(segments):
+        entry = node.entry
+        return None if entry is None else (0, entry.order, entry, ())
+    segment = segments[index]
+    child = node.literals.get(segment)
+    if child is not None:
+        found = _search(child, segments, index + 1)
+        if found is not None:
+            return found  # literal text here beats a field here, whatever follows
+    best: _Found | None = None
+    for edge in node.fields:
+        values = edge.values(segment)
+        if values is None:
+            continue
+        found = _search(edge.node, segments, index + 1)
+        if found is not None:
+            mask = found[0] | 1 << (len(segments) - 1 - index)
+            if best is None or (mask, found[1]) < (best[0], best[1]):
+                best = (mask, found[1], found[2], values + found[3])
+    for tail in node.tails:
+        found = tail.found(segments, index)
+        if found is not None and (best is None or (found[0], found[1]) < (best[0], best[1])):
+            best = found
+    return best
+
+
+def _flatten(segments: Iterable[Segment]) -> tuple[list[str], list[tuple[str, URLType]]]:
+    """Join segments back into literal texts (with their "/") and (name, type) fields."""
+    literals = [""]
+    fields: list[tuple[str, URLType]] = []
+    for number, segment in enumerate(segments):
+        if number:
+            literals[-1] += "/"
+        for part in segment:
+            if isinstance(part, str):
+                literals[-1] += part
+            else:
+                fields.append((part.name, part.type))
+                literals.append("")
+    return literals, fields
+
+
+def _conversions(fields: list[tuple[str, URLType]]) -> tuple[Callable[[str], Any], ...]:
+    """Each field's converter (``str``: keeps the text), or () when every field keeps its text."""
+    converts = tuple(url_type.convert for _, url_type in fields)
+    return () if all(convert is str for convert in converts) else converts
+
+
+def _convert(
+    texts: tuple[str, ...], converts: tuple[Callable[[str], Any], ...]
+) -> tuple[Any, ...] | None:
+    """Convert matched texts; None when a converter refuses its text with ValueError.
+
+    Any other exception is a bug in the converter: it propagates (a 500, logged).
+    """
+    if not converts:
+        return texts
+    try:
+        if len(converts) == 1:
+            return (converts[0](texts[0]),)
+        return tuple(
+            text if convert is str else convert(text)
+            for convert, text in zip(converts, texts, strict=True)
+        )
+    except ValueError:
+        return None
+
+
+def _compile(
+    pattern: str, literals: list[str], fields: list[tuple[str, URLType]]
+) -> Callable[[str], re.Match[str] | None]:
+    """Compile part of a route with parse, each field with its own internal parse type.
+
+    Renaming stops parse's own handling of specs such as ``d``, which accepts signs and 0x;
+    one type per field because narrowing gives two ``str`` fields different regexes.
+    """
+    text = literals[0].replace("{", "{{").replace("}", "}}")
+    for index, ((field_name, _), literal) in enumerate(zip(fields, literals[1:], strict=True)):
+        text += f"{{{field_name}:url{index}}}"
+        text += literal.replace("{", "{{").replace("}", "}}")
+    try:
+        types = {f"url{index}": _parse_type(url_type) for index, (_, url_type) in enumerate(fields)}
+        parser = parse.compile(text, extra_types=types, case_sensitive=True)
+        regex = _anchored_regex(parser)
+    except (ValueError, NotImplementedError, re.error) as error:
+        raise RouteError(f"{pattern!r}: cannot compile: {error}") from None
+    if list(regex.groupindex) != [field_name for field_name, _ in fields] or (
+        regex.groups != len(fields)
+    ):
+        raise RouteError(f"{pattern!r}: parse does not read the field names as names")
+    return regex.match
+
+
+def _segment_key(segment: Segment) -> Hashable:
+    """What decides which texts a segment matches, and as which values: not the field names."""
+    return tuple(
+        part if isinstance(part, str) else (part.type.regex, id(part.type.convert))
+        for part in segment
+    )
+
+
 class Router:
-    """Map paths to routes: static routes first, then parameterised ones in registration order."""
+    """Map paths to routes: the more literal route wins, segment by segment from the left.
+
+    When several routes match a path, the first segment one route matched with literal text
+    only and the other with a field decides for the literal one; otherwise the first
+    registered wins. A route with only literal text wins over every parameterised one.
+    """
 
     def __init__(self) -> None:
         self._types = dict(URL_TYPES)
         self._static: dict[str, Route] = {}
         self._dynamic: list[Route] = []
         self._named: dict[str, Route] = {}
-        self._shapes: dict[tuple[tuple[str, ...], tuple[tuple[str, int], ...]], Route] = {}
-        # Dynamic routes by literal first segment; each list already has the "any" routes merged in.
-        self._buckets: dict[str, list[Route]] = {}
-        self._any: list[Route] = []
+        self._shapes: dict[Hashable, Route] = {}
+        # The tree starts before the leading "/" of the path: at the empty text, then its "/".
+        self._root = _Node()
+        self._root.literals[""] = _Node()
 
     def add_type(
         self,
@@ -357,6 +578,8 @@ class Router:
 
         ``regex`` is used as given, never narrowed (see _narrow_fields): one that can end at
         several places in a segment, like ``.+`` before ``.``, makes crafted paths match slowly.
+        It matches within one segment, unless it has a ``/`` (see URLType.spans_segments).
+        ``convert`` raising ValueError means "no match"; any other exception is a 500.
         """
         if name in self._types:
             raise RouteError(f"URL type {name!r} already exists")
@@ -367,8 +590,9 @@ class Router:
         """Register ``view`` for ``pattern`` under ``name``; conflicts raise RouteError."""
         literals, declared = _split_pattern(pattern, self._types)
         fields = _narrow_fields(literals, declared)
+        segments = _segments(literals, fields)
         # Fields that match and convert alike (d and int) give the same shape, whatever their names.
-        shape = (tuple(literals), tuple((t.regex, id(t.convert)) for _, t in fields))
+        shape = tuple(map(_segment_key, segments))
         self._check_conflicts(pattern, name, shape)
         route = Route(
             pattern=pattern,
@@ -376,26 +600,19 @@ class Router:
             name=name,
             fields={field_name: url_type.name for field_name, url_type in fields},
             is_static=not fields,
-            segments=_segments(literals, fields),
-            _match=self._compile(pattern, literals, fields),
-            _conversions=tuple(
-                (field_name, url_type.convert)
-                for field_name, url_type in fields
-                if url_type.convert is not str
-            ),
+            segments=segments,
             _url_literals=tuple(quote(literal, safe=_SAFE_IN_LITERALS) for literal in literals),
             _url_types=tuple(fields),
         )
-        self._shapes[shape] = self._named[name] = route
-        if route.is_static:
-            self._static[literals[0]] = route
+        if not route.is_static:
+            self._index(route)
+            self._dynamic.append(route)
         else:
-            self._index(route, literals[0])
+            self._static[literals[0]] = route
+        self._shapes[shape] = self._named[name] = route
         return route
 
-    def _check_conflicts(
-        self, pattern: str, name: str, shape: tuple[tuple[str, ...], tuple[tuple[str, int], ...]]
-    ) -> None:
+    def _check_conflicts(self, pattern: str, name: str, shape: Hashable) -> None:
         """Reject a route that an earlier one would always shadow, or that reuses a name."""
         for existing, reason in (
             (self._shapes.get(shape), "matches the same paths as"),
@@ -407,69 +624,77 @@ class Router:
                     f" route {existing.pattern!r} (name {existing.name!r})"
                 )
 
-    def _compile(
-        self, pattern: str, literals: list[str], fields: list[tuple[str, URLType]]
-    ) -> Callable[[str], re.Match[str] | None]:
-        """Compile a route with parse, each field with its own internal parse type.
-
-        Renaming stops parse's own handling of specs such as ``d``, which accepts signs and 0x;
-        one type per field because narrowing gives two ``str`` fields different regexes.
-        """
-        text = literals[0].replace("{", "{{").replace("}", "}}")
-        for index, ((field_name, _), literal) in enumerate(zip(fields, literals[1:], strict=True)):
-            text += f"{{{field_name}:url{index}}}"
-            text += literal.replace("{", "{{").replace("}", "}}")
-        try:
-            types = {
-                f"url{index}": _parse_type(url_type) for index, (_, url_type) in enumerate(fields)
-            }
-            parser = parse.compile(text, extra_types=types, case_sensitive=True)
-            regex = _anchored_regex(parser)
-        except (ValueError, NotImplementedError, re.error) as error:
-            raise RouteError(f"{pattern!r}: cannot compile: {error}") from None
-        if list(regex.groupindex) != [field_name for field_name, _ in fields] or (
-            regex.groups != len(fields)
-        ):
-            raise RouteError(f"{pattern!r}: parse does not read the field names as names")
-        return regex.match
-
-    def _index(self, route: Route, prefix: str) -> None:
-        """File a route under its literal first segment, or under "any" if that has a field."""
-        self._dynamic.append(route)
-        end = prefix.find("/", 1)
-        if end == -1:
-            self._any.append(route)
-            for candidates in self._buckets.values():
-                candidates.append(route)
-        else:
-            key = prefix[1:end]
-            if key not in self._buckets:
-                self._buckets[key] = list(self._any)
-            self._buckets[key].append(route)
+    def _index(self, route: Route) -> None:
+        """File a parameterised route in the tree, one level per segment (compiling may fail)."""
+        entry = _Entry(route, len(self._dynamic))
+        node = self._root.literals[""]
+        for number, segment in enumerate(route.segments):
+            fields = [part for part in segment if isinstance(part, RouteField)]
+            if any(part.type.spans_segments for part in fields):
+                node.tails.append(_Tail(entry, route.segments[number:], route.pattern))
+                node.only_field = None
+                return
+            if not fields:
+                node = node.literals.setdefault("".join(map(str, segment)), _Node())
+                continue
+            key = _segment_key(segment)
+            edge = next((edge for edge in node.fields if edge.key == key), None)
+            if edge is None:
+                edge = _FieldSegment(key, segment, route.pattern)
+                node.fields.append(edge)
+                node.only_field = edge if len(node.fields) == 1 and not node.tails else None
+            node = edge.node
+        node.entry = entry
 
     def match(self, path: str) -> Match | None:
-        """Return ``(route, params)`` for the first route matching the decoded ``path``, or None."""
+        """Return ``(route, params)`` for the route that wins the decoded ``path``, or None."""
         route = self._static.get(path)
         if route is not None:
             return route, {}
-        end = path.find("/", 1)
-        candidates = self._any if end == -1 else self._buckets.get(path[1:end], self._any)
-        for route in candidates:
-            found = route._match(path)
-            if found is None:
+        segments = path.split("/")
+        # PERF(S2, scaling): walk down without backtracking while the way is certain: literal
+        # text (which beats any field if a route below it matches), or the node's only field
+        # segment. At a fork or a dead end, _search does the whole search from the top.
+        node = self._root
+        values: list[Any] = []
+        for segment in segments:
+            child = node.literals.get(segment)
+            if child is not None:
+                node = child
                 continue
-            params = found.groupdict()
-            try:
-                for field_name, convert in route._conversions:
-                    params[field_name] = convert(params[field_name])
-            except Exception:  # A converter rejecting its text means this route does not match.
-                continue
-            return route, params
-        return None
+            edge = node.only_field
+            if edge is None:
+                break
+            if edge.match is not None:
+                found = edge.values(segment)
+                if found is None:
+                    break
+                values.extend(found)
+            elif edge.digits:  # PERF(S2): _FieldSegment.values, inlined
+                if not _is_digits(segment):
+                    break
+                values.append(int(segment))
+            elif segment:
+                values.append(segment)
+            else:
+                break
+            node = edge.node
+        else:
+            entry = node.entry
+            if entry is not None:
+                return entry.route, dict(zip(entry.names, values, strict=True))
+        best = _search(self._root, segments, 0)
+        if best is None:
+            return None
+        entry = best[2]
+        return entry.route, dict(zip(entry.names, best[3], strict=True))
 
     @property
     def routes(self) -> list[Route]:
-        """All routes in the order ``match`` tries them."""
+        """All routes: static ones, then parameterised ones in registration order.
+
+        That order decides between routes as literal as each other (see Router).
+        """
         return [*self._static.values(), *self._dynamic]
 
     def route_named(self, name: str) -> Route:

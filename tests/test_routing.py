@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
@@ -23,6 +23,7 @@ from framework.routing import (
     URLBuildError,
     URLType,
     _anchored_regex,
+    _search,
 )
 
 # The router never calls its views, so plain classes (typed Any) stand in for View subclasses.
@@ -73,8 +74,6 @@ def test_match_returns_the_route_and_converted_params() -> None:
         fields={"id": "d"},
         is_static=False,
         segments=route.segments,
-        _match=route._match,
-        _conversions=(),
         _url_literals=(),
         _url_types=(),
     )
@@ -193,16 +192,42 @@ def test_static_route_wins_over_parameterised_registered_earlier() -> None:
     assert matched(router, "/users/old") == ("/users/{name}", {"name": "old"})
 
 
-def test_first_registered_parameterised_route_wins() -> None:
-    router = make_router("/{lang}/about", "/en/{page}", "/en/{page:slug}x")
-    assert matched(router, "/en/about") == ("/{lang}/about", {"lang": "en"})
-    assert matched(router, "/en/contact") == ("/en/{page}", {"page": "contact"})
+def test_the_more_literal_route_wins_segment_by_segment() -> None:
+    router = make_router("/{lang}/about", "/en/{page}", "/en/{page:slug}x", "/{a}/{b}/{c}")
+    router.add("/{name:path}/edit", V, name="edit")
+    assert matched(router, "/en/about") == ("/en/{page}", {"page": "about"})  # first segment
+    assert matched(router, "/de/about") == ("/{lang}/about", {"lang": "de"})
+    assert matched(router, "/en/ax") == ("/en/{page}", {"page": "ax"})  # both: fields, order
+    assert matched(router, "/x/y/edit") == ("edit", {"name": "x/y"})  # third segment
+    assert matched(router, "/x/y/z") == ("/{a}/{b}/{c}", {"a": "x", "b": "y", "c": "z"})
     reverse = make_router("/en/{page}", "/{lang}/about")
     assert matched(reverse, "/en/about") == ("/en/{page}", {"page": "about"})
-    assert matched(reverse, "/de/about") == ("/{lang}/about", {"lang": "de"})
 
 
-def test_routes_lists_dispatch_order() -> None:
+def test_the_first_registered_wins_between_routes_as_literal() -> None:
+    router = make_router("/p/{id:d}", "/p/{name}", "/q/{name}", "/q/{id:d}")
+    assert matched(router, "/p/12") == ("/p/{id:d}", {"id": 12})
+    assert matched(router, "/p/x") == ("/p/{name}", {"name": "x"})
+    assert matched(router, "/q/12") == ("/q/{name}", {"name": "12"})
+    mixed = make_router("/f/{name}.{ext}", "/f/{name}", "/f/{p:path}")
+    assert matched(mixed, "/f/a.b") == ("/f/{name}.{ext}", {"name": "a", "ext": "b"})
+    assert matched(mixed, "/f/a") == ("/f/{name}", {"name": "a"})
+    assert matched(mixed, "/f/a/b") == ("/f/{p:path}", {"p": "a/b"})
+
+
+def test_a_literal_segment_beats_a_field_whatever_follows() -> None:
+    router = make_router("/{a}/x/y", "/a/{b}/{c}", "/{p:path}/y")
+    assert matched(router, "/a/x/y") == ("/a/{b}/{c}", {"b": "x", "c": "y"})
+    assert matched(router, "/b/x/y") == ("/{a}/x/y", {"a": "b"})
+    assert matched(router, "/b/z/y") == ("/{p:path}/y", {"p": "b/z"})
+    # A mixed segment is matched with a field, a literal one is not.
+    files = make_router("/files/{name}.txt", "/files/readme.{ext}", "/files/readme.txt/{x}")
+    assert matched(files, "/files/readme.txt") == ("/files/{name}.txt", {"name": "readme"})
+    files.add("/files/readme.txt", V, name="static")
+    assert matched(files, "/files/readme.txt") == ("static", {})
+
+
+def test_routes_lists_static_routes_then_registration_order() -> None:
     router = make_router("/{x}", "/a/{y}", "/b", "/{z}/c", "/a")
     assert [route.pattern for route in router.routes] == ["/b", "/a", "/{x}", "/a/{y}", "/{z}/c"]
     assert [route.is_static for route in router.routes] == [True, True, False, False, False]
@@ -218,10 +243,10 @@ def test_route_fields_give_user_facing_type_names_in_pattern_order() -> None:
     ]
 
 
-def test_converter_error_tries_the_next_route() -> None:
+def test_a_converter_value_error_tries_the_next_route() -> None:
     def even(text: str) -> int:
         if int(text) % 2:
-            raise RuntimeError("odd")
+            raise ValueError("odd")
         return int(text)
 
     router = Router()
@@ -229,8 +254,25 @@ def test_converter_error_tries_the_next_route() -> None:
     router.add("/n/{number:even}", V, name="even")
     router.add("/n/{number:d}", V, name="int")
     router.add("/n/{text}", V, name="text")
+    router.add("/m/{number:even}/{rest:path}", V, name="even rest")
+    router.add("/m/{rest:path}", V, name="rest")
     assert matched(router, "/n/4") == ("even", {"number": 4})
     assert matched(router, "/n/3") == ("int", {"number": 3})
+    assert matched(router, "/n/x") == ("text", {"text": "x"})
+    assert matched(router, "/m/4/a") == ("even rest", {"number": 4, "rest": "a"})
+    assert matched(router, "/m/3/a") == ("rest", {"rest": "3/a"})
+
+
+def test_any_other_converter_error_propagates() -> None:
+    def broken(text: str) -> int:
+        raise RuntimeError("a bug in the converter")
+
+    router = Router()
+    router.add_type("broken", "[0-9]+", broken)
+    router.add("/n/{number:broken}", V, name="broken")
+    router.add("/n/{text}", V, name="text")
+    with pytest.raises(RuntimeError, match="a bug in the converter"):
+        router.match("/n/4")
     assert matched(router, "/n/x") == ("text", {"text": "x"})
 
 
@@ -350,16 +392,46 @@ def test_custom_types_are_not_narrowed() -> None:
     assert router.url_for("custom", a="x.y", b="z") == "/c/x.y.z"
 
 
-def test_match_tries_only_routes_that_share_the_first_segment() -> None:
+@pytest.mark.parametrize("prefix", ["/api", "/{lang}"])
+def test_routes_sharing_a_prefix_are_one_lookup_per_segment(prefix: str) -> None:
     router = Router()
     for index in range(1000):
-        router.add(f"/r{index}/{{id:d}}", V, name=f"r{index}")
-    assert matched(router, "/r0/7") == ("r0", {"id": 7})
-    assert matched(router, "/r999/7") == ("r999", {"id": 7})
-    assert router.match("/zz/7") is None
-    assert router._buckets["r999"] == [router.route_named("r999")]
-    assert "zz" not in router._buckets
-    assert router._any == []
+        router.add(f"{prefix}/r{index}/{{id:d}}", V, name=f"r{index}")
+    lang = {"lang": "en"} if prefix == "/{lang}" else {}
+    path = "/en" if lang else "/api"
+    assert matched(router, f"{path}/r0/7") == ("r0", {**lang, "id": 7})
+    assert matched(router, f"{path}/r999/7") == ("r999", {**lang, "id": 7})
+    assert router.match(f"{path}/zz/7") is None
+    # One node per segment: the 1,000 routes are 1,000 keys of one dict, not a list to scan.
+    top = router._root.literals[""]
+    top = top.literals["api"] if not lang else top.fields[0].node
+    assert len(top.literals) == 1000 and not top.fields and not top.tails
+    assert all(len(node.fields) == 1 for node in top.literals.values())
+
+
+def test_fields_that_match_alike_share_one_segment_of_the_index() -> None:
+    router = make_router("/{lang}/a", "/{country}/b", "/{n:d}/c", "/{m:int}/d", "/x{a}/e")
+    assert len(router._root.literals[""].fields) == 3  # {lang}/{country}, {n:d}/{m:int}, x{a}
+    assert matched(router, "/en/b") == ("/{country}/b", {"country": "en"})
+    assert matched(router, "/7/d") == ("/{m:int}/d", {"m": 7})
+
+
+@pytest.mark.parametrize("type_name", ["str", "d", "int"])
+def test_whole_segment_fields_checked_without_their_regex_match_as_it_would(
+    type_name: str,
+) -> None:
+    # PERF(S2) in the index: {name}, {id:d} and {id:int} alone in a segment skip their regex.
+    router = make_router(f"/u/{{x:{type_name}}}", f"/v/{{x:{type_name}}}.x")
+    top = router._root.literals[""]
+    fast, slow = top.literals["u"].fields[0], top.literals["v"].fields[0]
+    assert fast.match is None and slow.match is not None
+    texts = ["a", "", " ", "é", "a.b", "%2F", "\n", "\x00", "0", "007", "-1", "+1", "1 ", "١٢"]
+    for text in [*texts, "²", "0x1", "9" * 4300, "9" * 4301]:
+        expected = slow.values(text + ".x")
+        assert fast.values(text) == expected
+        assert matched(router, f"/u/{text}") == (
+            None if expected is None else (f"/u/{{x:{type_name}}}", {"x": expected[0]})
+        )
 
 
 def test_anchored_regex_agrees_with_parser() -> None:
@@ -722,27 +794,59 @@ def reference_type(regex: str, convert: Callable[[str], Any]) -> Any:
     return reference
 
 
+def reference_parser(route: Route) -> parse.Parser:
+    """The route compiled by parse on its own, with its types stated again here."""
+    text, types, done = "", {}, 0
+    for index, field in enumerate(REFERENCE_FIELD.finditer(route.pattern)):
+        convert = REFERENCE_TYPES[field[2] or "str"][1]
+        types[f"ref{index}"] = reference_type(reference_regex(route.pattern, field), convert)
+        text += route.pattern[done : field.start()] + f"{{{field[1]}:ref{index}}}"
+        done = field.end()
+    return parse.compile(text + route.pattern[done:], extra_types=types, case_sensitive=True)
+
+
+def with_fields(path: str, spans: Iterable[tuple[int, int]]) -> list[bool]:
+    """For each segment of ``path``, whether a field matched some of it (or nothing, in it)."""
+    kinds = []
+    start = 1
+    for segment in path[1:].split("/"):
+        end = start + len(segment)
+        kinds.append(any(first <= end and last >= start for first, last in spans))
+        start = end + 1
+    return kinds
+
+
 def reference_match(routes: list[Route], path: str) -> Match | None:
-    """Try every route one by one, static ones first, with parse's own Parser.parse."""
-    for route in sorted(routes, key=lambda route: not route.is_static):
-        text, types, done = "", {}, 0
-        for index, field in enumerate(REFERENCE_FIELD.finditer(route.pattern)):
-            convert = REFERENCE_TYPES[field[2] or "str"][1]
-            types[f"ref{index}"] = reference_type(reference_regex(route.pattern, field), convert)
-            text += route.pattern[done : field.start()] + f"{{{field[1]}:ref{index}}}"
-            done = field.end()
-        parser = parse.compile(text + route.pattern[done:], extra_types=types, case_sensitive=True)
+    """Try every route with parse's own Parser.parse, then apply the precedence rule literally.
+
+    Walk the segments from the left: at the first one that one route matched with literal text
+    only and the other with a field, the literal one wins; otherwise the first registered wins.
+    """
+    matches = []
+    for order, route in enumerate(routes):
         try:
-            result = parser.parse(path)
+            result = reference_parser(route).parse(path)
         except ValueError:
             continue
         if result is not None:
-            return route, result.named
-    return None
+            matches.append((order, route, result.named, with_fields(path, result.spans.values())))
+
+    def beats(one: tuple[Any, ...], other: tuple[Any, ...]) -> bool:
+        for one_field, other_field in zip(one[3], other[3], strict=True):
+            if one_field != other_field:
+                return other_field
+        return bool(one[0] < other[0])
+
+    winners = [
+        one for one in matches if all(beats(one, other) for other in matches if other != one)
+    ]
+    assert len(winners) <= 1
+    return (winners[0][1], winners[0][2]) if winners else None
 
 
 # Segments of generated patterns; each @ becomes a field name.
-SIMPLE_SEGMENTS = ["a", "b", "{@}", "{@:d}", "{@:slug}", "{@:even}", "x{@}", "{@}.txt", "{@:path}"]
+SIMPLE_SEGMENTS = ["a", "b", "", "a.txt", "{@}", "{@:d}", "{@:slug}", "{@:even}", "x{@}", "{@}.txt"]
+SIMPLE_SEGMENTS += ["{@:path}", "x{@:path}", "{@:path}.txt"]
 MULTI_FIELD_SEGMENTS = ["{@}.{@}", "{@}.{@}.{@}", "{@:slug}-{@:d}", "{@:slug}-{@:slug}"]
 MULTI_FIELD_SEGMENTS += ["{@}-{@:uuid}", "{@:path}.{@}", "{@:path}.{@:slug}", "{@:d}.{@}"]
 MULTI_FIELD_SEGMENTS += ["{@:even}.{@}", "{@}.{@:even}"]
@@ -762,13 +866,13 @@ def generated_pattern(segments: list[str]) -> str:
     return "/" + re.sub("@", lambda _: next(names), "/".join(segments))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
-    tables=st.lists(st.lists(PATTERN_SEGMENTS, min_size=1, max_size=3), min_size=1, max_size=12),
+    tables=st.lists(st.lists(PATTERN_SEGMENTS, min_size=1, max_size=4), min_size=1, max_size=16),
     paths=st.lists(st.lists(PATH_SEGMENTS, min_size=1, max_size=3).map("/".join), max_size=20),
     data=st.data(),
 )
-def test_index_agrees_with_trying_every_route_in_order(
+def test_index_agrees_with_the_precedence_rule_applied_to_every_route(
     tables: list[list[str]], paths: list[str], data: st.DataObject
 ) -> None:
     router = Router()
@@ -784,7 +888,12 @@ def test_index_agrees_with_trying_every_route_in_order(
     for route in registered:
         paths.append(re.sub(r"\{[^}]*\}", lambda _: data.draw(FIELD_VALUES), route.pattern[1:]))
     for path in paths:
-        assert router.match("/" + path) == reference_match(registered, "/" + path)
+        match = router.match("/" + path)
+        assert match == reference_match(registered, "/" + path)
+        # PERF(S2, scaling): Router.match walks down without _search where the way is certain.
+        found = _search(router._root, f"/{path}".split("/"), 0)
+        searched = found and (found[2].route, dict(zip(found[2].names, found[3], strict=True)))
+        assert match == searched or (match is not None and match[0].is_static)
 
 
 VALUES: dict[str, st.SearchStrategy[Any]] = {
