@@ -6,6 +6,7 @@ import itertools
 import re
 import uuid
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -923,3 +924,101 @@ def test_url_for_refuses_or_builds_a_url_that_routes_back(
     except URLBuildError:
         return
     assert matched(router, unquote(url)) == ("route", params)
+
+
+# A real API's table: GitHub's REST API, registered in the order its client library lists it.
+
+GITHUB_PATHS = [
+    re.sub(r"\{([^}]+)\}", lambda field: "{" + field[1].replace("-", "_") + "}", line)
+    for line in (Path(__file__).parent / "data" / "github_paths.txt").read_text().splitlines()
+    if line and not line.startswith("#")
+]
+
+
+def github_router() -> tuple[Router, dict[str, str]]:
+    """The GitHub table, and for each pattern the pattern that serves its paths."""
+    router = Router()
+    serves = {}
+    for pattern in GITHUB_PATHS:
+        try:
+            serves[pattern] = router.add(pattern, V, name=pattern).pattern
+        except RouteError as error:  # the same paths under another field name: the first wins
+            serves[pattern] = re.findall(r"as route '([^']+)'", str(error))[0]
+    return router, serves
+
+
+def github_paths() -> list[str]:
+    """Each pattern with "v1" for its fields, and with every literal word that routes sharing
+    its first segment have at that position (the collisions a precedence rule must settle)."""
+    words: dict[tuple[str, int], set[str]] = {}
+    for pattern in GITHUB_PATHS:
+        segments = pattern.split("/")
+        for position, segment in enumerate(segments):
+            if "{" not in segment:
+                words.setdefault((segments[1], position), set()).add(segment)
+    paths = []
+    for pattern in GITHUB_PATHS:
+        segments = pattern.split("/")
+        paths.append(re.sub(r"\{\w+\}", "v1", pattern))
+        for position, segment in enumerate(segments):
+            for word in sorted(words.get((segments[1], position), ())) if "{" in segment else ():
+                filled = [*segments[:position], word, *segments[position + 1 :]]
+                paths.append(re.sub(r"\{\w+\}", "v1", "/".join(filled)))
+    return paths
+
+
+def test_the_github_table_sends_each_path_to_its_own_route() -> None:
+    router, serves = github_router()
+    assert len(GITHUB_PATHS) == 678 and len(router.routes) == 676
+    assert GITHUB_PATHS[0] == "/orgs/{org}/actions/runners/{runner_id}/labels"
+    for pattern in GITHUB_PATHS:
+        names = re.findall(r"\{(\w+)\}", serves[pattern])
+        path = re.sub(r"\{\w+\}", "v1", pattern)
+        match = router.match(path)
+        assert match is not None, path
+        assert (match[0].pattern, match[1]) == (serves[pattern], dict.fromkeys(names, "v1")), path
+    # The ones the issue found answered by the wrong view when only static routes came first.
+    for path, pattern in [
+        ("/repos/o/r/issues/comments", "/repos/{owner}/{repo}/issues/comments"),
+        ("/repos/o/r/issues/7", "/repos/{owner}/{repo}/issues/{issue_number}"),
+        ("/repos/o/r/releases/latest", "/repos/{owner}/{repo}/releases/latest"),
+        ("/repos/o/r/check-suites/preferences", "/repos/{owner}/{repo}/check-suites/preferences"),
+        ("/repos/o/r/compare/main...dev", "/repos/{owner}/{repo}/compare/{base}...{head}"),
+        ("/repos/o/r/compare/main", "/repos/{owner}/{repo}/compare/{basehead}"),
+    ]:
+        assert matched(router, path)[0] == pattern  # type: ignore[index]
+
+
+def test_the_github_table_routes_as_werkzeug_and_falcon_do() -> None:
+    werkzeug_routing = pytest.importorskip("werkzeug.routing")
+    werkzeug_exceptions = pytest.importorskip("werkzeug.exceptions")
+    router, serves = github_router()
+    rules = werkzeug_routing.Map(
+        [
+            werkzeug_routing.Rule(re.sub(r"\{(\w+)\}", r"<\1>", pattern), endpoint=pattern)
+            for pattern in GITHUB_PATHS
+        ]
+    ).bind("api.github.com")
+    paths = github_paths()
+    assert len(paths) > 10_000
+    for path in paths:
+        try:
+            flask_choice = serves[rules.match(path)[0]]
+        except werkzeug_exceptions.NotFound:
+            flask_choice = None
+        match = router.match(path)
+        assert (match and match[0].pattern) == flask_choice, path
+    falcon_routing = pytest.importorskip("falcon.routing")
+    falcon = falcon_routing.CompiledRouter()
+    refused = []
+    for pattern in GITHUB_PATHS:
+        try:
+            falcon.add_route(pattern, pattern)
+        except ValueError:  # Falcon refuses other field names at the same place
+            refused.append(pattern)
+    assert len(refused) == 8
+    for path in paths:
+        found = falcon.find(path)
+        match = router.match(path)
+        if match is not None and match[0].pattern not in refused:
+            assert found is not None and serves[found[0]] == match[0].pattern, path
