@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 import parse
 
+from .security import CONTROL_CHARACTERS
+
 if TYPE_CHECKING:
     from framework.views import View
 
@@ -141,6 +143,13 @@ URL_TYPES: dict[str, URLType] = {
     )
 }
 
+# Patterns beyond these are refused: they are mistakes, and registering and matching them would
+# cost time and stack in proportion.
+MAX_FIELDS = 100
+MAX_SEGMENTS = 255
+#: Field names a handler receives itself, so a route field cannot take them.
+RESERVED_FIELD_NAMES = frozenset({"self", "request"})
+
 # A literal part of a pattern percent-encodes like a value, but keeps RFC 3986 path punctuation.
 _SAFE_IN_LITERALS = "/:@!$&'()*+,;=~"
 _TOKEN = re.compile(r"(\{\{|\}\}|\{[^{}]*\})")
@@ -215,8 +224,7 @@ def _split_pattern(
     pattern: str, types: dict[str, URLType]
 ) -> tuple[list[str], list[tuple[str, URLType]]]:
     """Split a pattern into its literal texts and its (name, type) fields, rejecting bad ones."""
-    if not pattern.startswith("/"):
-        raise RouteError(f"route pattern {pattern!r} must start with '/'")
+    _check_pattern(pattern)
     literals = [""]
     fields: list[tuple[str, URLType]] = []
     for index, part in enumerate(_TOKEN.split(pattern)):
@@ -226,6 +234,8 @@ def _split_pattern(
             literals[-1] += part
         elif part in ("{{", "}}"):
             literals[-1] += part[0]
+        elif len(fields) == MAX_FIELDS:
+            raise RouteError(f"{pattern[:80]!r}...: more than {MAX_FIELDS} fields")
         else:
             name, colon, type_name = part[1:-1].partition(":")
             problem = _field_problem(name, type_name if colon else "str", fields, literals, types)
@@ -236,6 +246,21 @@ def _split_pattern(
     if sum(url_type.name == "path" for _, url_type in fields) > 1:
         raise RouteError(f"{pattern!r}: only one path field is allowed")
     return literals, fields
+
+
+def _check_pattern(pattern: str) -> None:
+    """Refuse what is wrong with a pattern as a whole, before reading its fields."""
+    if not isinstance(pattern, str):
+        raise TypeError(f"a route pattern must be a str, not {type(pattern).__name__}")
+    if not pattern.startswith("/"):
+        raise RouteError(f"route pattern {pattern!r} must start with '/'")
+    if pattern.count("/") > MAX_SEGMENTS:
+        raise RouteError(f"{pattern[:80]!r}...: more than {MAX_SEGMENTS} segments")
+    control = CONTROL_CHARACTERS.search(pattern)
+    if control:
+        raise RouteError(
+            f"{pattern!r}: the control character {control[0]!r} can be in no request's path"
+        )
 
 
 def _field_problem(
@@ -250,6 +275,8 @@ def _field_problem(
         return "fields must be named, e.g. {id:d}"
     if not _is_field_name(name):
         return "the name must be an identifier starting with a letter (no '.', '[', '-')"
+    if name in RESERVED_FIELD_NAMES:
+        return f"{name!r} is a name the handler already has (handlers take self, request)"
     if name in dict(fields):
         return "repeated field name"
     if fields and not literals[-1]:
@@ -732,6 +759,8 @@ def _url_value(route: Route, field_name: str, url_type: URLType, value: Any) -> 
     where = (
         f"route {route.name!r} ({route.pattern}): field {field_name!r} of type {url_type.name!r}"
     )
+    if value is None:
+        raise URLBuildError(f"{where} does not accept None")
     try:
         text = url_type.format(value)
         if not isinstance(text, str):

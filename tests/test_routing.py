@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from framework import App, View
 from framework.routing import (
     URL_TYPES,
     Match,
@@ -26,6 +28,7 @@ from framework.routing import (
     _anchored_regex,
     _search,
 )
+from framework.testing import TestClient
 
 # The router never calls its views, so plain classes (typed Any) stand in for View subclasses.
 V: Any = type("V", (), {})
@@ -1022,3 +1025,72 @@ def test_the_github_table_routes_as_werkzeug_and_falcon_do() -> None:
         match = router.match(path)
         if match is not None and match[0].pattern not in refused:
             assert found is not None and serves[found[0]] == match[0].pattern, path
+
+
+# Hardening (#9): each of these registered or built before, and failed only on a request.
+
+
+def test_url_for_refuses_none() -> None:
+    router = make_router("/flob/{flub}", "/n/{id:d}", "/f/{file:path}")
+    for name, field_name in [
+        ("/flob/{flub}", "flub"),
+        ("/n/{id:d}", "id"),
+        ("/f/{file:path}", "file"),
+    ]:
+        with pytest.raises(URLBuildError, match=f"field {field_name!r} .* does not accept None"):
+            router.url_for(name, **{field_name: None})
+
+
+@pytest.mark.parametrize("field_name", ["self", "request"])
+def test_a_field_named_like_a_handler_parameter_is_refused(field_name: str) -> None:
+    with pytest.raises(RouteError, match=rf"field \{{{field_name}\}}: '{field_name}' is a name"):
+        make_router(f"/u/{{{field_name}}}")
+    with pytest.raises(RouteError, match=f"'{field_name}'"):
+        App().route(f"/u/{{{field_name}:d}}")(type("Page", (View,), {}))
+
+
+@pytest.mark.parametrize("literal", ["\t", "\n", "\r", "\x00", "\x1b", "\x7f"])
+def test_a_literal_with_a_control_character_is_refused(literal: str) -> None:
+    for pattern in [f"/a{literal}b", f"/a{literal}/{{id:d}}", f"/{{name}}.{literal}"]:
+        with pytest.raises(RouteError, match=re.escape(f"control character {literal!r}")):
+            make_router(pattern)
+
+
+@pytest.mark.parametrize("pattern", [{}, None, b"/about", 1, ["/about"]])
+def test_a_pattern_that_is_not_a_str_is_a_type_error(pattern: Any) -> None:
+    with pytest.raises(TypeError, match=f"must be a str, not {type(pattern).__name__}"):
+        Router().add(pattern, V, name="x")
+    with pytest.raises(TypeError, match="must be a str"):
+        App().route(pattern)(type("Page", (View,), {}))
+
+
+def test_patterns_with_absurdly_many_fields_or_segments_are_refused_at_once() -> None:
+    # 10,000 fields took seconds to register (quadratic); now refused before any of that work.
+    many = "/" + ".".join(f"{{f{index}}}" for index in range(10_000))
+    with pytest.raises(RouteError, match="more than 100 fields"):
+        make_router(many)
+    with pytest.raises(RouteError, match="more than 255 segments"):
+        make_router("/a" * 10_000 + "/{x}")
+    most = "/" + "/".join(f"{{f{index}}}" for index in range(100))
+    router = make_router(most, "/a" * 254 + "/{x}")
+    path = "/" + "/".join(map(str, range(100)))
+    assert matched(router, path) == (most, {f"f{index}": str(index) for index in range(100)})
+    assert matched(router, "/a" * 254 + "/x") == ("/a" * 254 + "/{x}", {"x": "x"})
+    assert router.match("/a" * 254 + "/") is None  # searched to the depth of the tree
+
+
+def test_a_converter_bug_is_a_logged_500_not_a_404(caplog: pytest.LogCaptureFixture) -> None:
+    class Page(View):
+        def get(self, request: object, **params: Any) -> str:
+            return "page"
+
+    def broken(text: str) -> str:
+        raise KeyError(text)
+
+    app = App()
+    app.route_type("broken", "[a-z]+", broken)
+    app.add_route("/b/{word:broken}", Page, name="broken")
+    with caplog.at_level(logging.ERROR, logger="framework"):
+        response = TestClient(app).get("/b/word", status=500)
+    assert "Traceback" not in response.text
+    assert "KeyError: 'word'" in caplog.text
