@@ -1,7 +1,9 @@
 """URL routing: compile ``parse`` patterns once, match request paths to views, build URLs back.
 
 The router only matches and builds; the App turns "no match" into 404s and slash redirects.
-Matching takes time linear in the path for built-in types, whatever the path: see _narrow_fields.
+Which route wins a path: see Router. Finding it costs the depth of a tree of segments, not the
+number of routes (see "The index"), and time linear in the path for built-in types, whatever the
+path (see _narrow_fields).
 """
 
 from __future__ import annotations
@@ -95,26 +97,20 @@ _MAX_INT_DIGITS = 4300  # CPython's int() limit; longer digit runs are a non-mat
 _HEX = "[0-9A-Fa-f]"
 
 _ONE_SEGMENT = frozenset({"str", "d", "int", "slug", "uuid"})
+_DIGITS = URLType(
+    "d",
+    rf"[0-9]{{1,{_MAX_INT_DIGITS}}}",
+    int,
+    char="[0-9]",
+    narrowable=True,
+    covers=frozenset({"int"}),
+)
 URL_TYPES: dict[str, URLType] = {
     url_type.name: url_type
     for url_type in (
         URLType("str", r"[^/]+", str, char="[^/]", runs=True, narrowable=True, covers=_ONE_SEGMENT),
-        URLType(
-            "d",
-            rf"[0-9]{{1,{_MAX_INT_DIGITS}}}",
-            int,
-            char="[0-9]",
-            narrowable=True,
-            covers=frozenset({"int"}),
-        ),
-        URLType(
-            "int",
-            rf"[0-9]{{1,{_MAX_INT_DIGITS}}}",
-            int,
-            char="[0-9]",
-            narrowable=True,
-            covers=frozenset({"d"}),
-        ),
+        _DIGITS,
+        replace(_DIGITS, name="int", covers=frozenset({"d"})),
         URLType(
             "slug",
             r"[A-Za-z0-9_-]+",
