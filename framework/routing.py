@@ -431,21 +431,19 @@ def _is_digits(text: str) -> bool:
 
 
 class _Tail:
-    """A route from its first segment-spanning field (``{p:path}``) on, matched as one regex."""
+    """A route from its first segment-spanning field (``{p:path}``) on, matched as one regex.
 
-    __slots__ = ("confined", "converts", "entry", "match")
+    As in Werkzeug, the fields after that one match with it as one regex on the rest of the
+    path: each with its own regex, so a custom type there may take a "/" if its regex can.
+    """
+
+    __slots__ = ("converts", "entry", "match")
 
     def __init__(self, entry: _Entry, segments: tuple[Segment, ...], pattern: str) -> None:
         literals, fields = _flatten(segments)
         self.entry = entry
         self.match = _compile(pattern, literals, fields)
         self.converts = _conversions(fields)
-        # Fields of custom types that match within one segment, but whose regex may take a "/".
-        self.confined = [
-            index
-            for index, (_, url_type) in enumerate(fields)
-            if not url_type.spans_segments and url_type.may_contain("/")
-        ]
 
     def found(self, segments: list[str], index: int) -> _Found | None:
         """The match of the path's segments from ``index`` on, or None."""
@@ -454,8 +452,6 @@ class _Tail:
         if found is None:
             return None
         texts = found.groups()
-        if any("/" in texts[field] for field in self.confined):
-            return None
         values = _convert(texts, self.converts)
         if values is None:
             return None

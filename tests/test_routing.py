@@ -537,6 +537,21 @@ def test_custom_type_matches_and_builds() -> None:
         router.url_for("color", color=-1)
 
 
+def test_a_custom_type_matches_in_one_segment_unless_its_regex_has_a_slash() -> None:
+    router = Router()
+    router.add_type("anything", ".+", str)
+    router.add_type("pair", "[0-9]+/[0-9]+", str)
+    router.add("/a/{x:anything}", V, name="anything")
+    router.add("/p/{x:pair}/{y:pair}/end", V, name="pairs")
+    router.add("/p/{x:pair}/{rest:path}", V, name="pair and path")
+    assert matched(router, "/a/x.y z") == ("anything", {"x": "x.y z"})
+    assert router.match("/a/x/y") is None
+    assert matched(router, "/p/1/2/3/4/end") == ("pairs", {"x": "1/2", "y": "3/4"})
+    # Both match with fields only in every segment: the first registered wins.
+    assert matched(router, "/p/1/2/3/4/x") == ("pair and path", {"x": "1/2", "rest": "3/4/x"})
+    assert router.url_for("pairs", x="1/2", y="3/4") == "/p/1/2/3/4/end"
+
+
 def test_custom_types_are_per_router() -> None:
     router = Router()
     router.add_type("hex", "[0-9a-f]+", str)
@@ -753,6 +768,7 @@ REFERENCE_TYPES: dict[str, tuple[str, Any]] = {  # type: (regex, conversion)
     ),
     "path": (r".+", str),
     "even": (r"[0-9]+", _even),
+    "pair": (r"[0-9]+/[0-9]+", str),  # a custom type whose regex has a "/": it spans segments
 }
 REFERENCE_CHARS = {"str": "[^/]", "d": "[0-9]", "slug": "[A-Za-z0-9_-]", "path": "."}
 REFERENCE_FIELD = re.compile(r"\{(\w+)(?::(\w+))?\}")
@@ -772,7 +788,7 @@ def reference_regex(pattern: str, field: re.Match[str]) -> str:
     ]
 
     def may_contain(type_name: str) -> bool:
-        one = REFERENCE_CHARS.get(type_name, "." if type_name == "even" else "[-0-9a-fA-F]")
+        one = REFERENCE_CHARS.get(type_name, "[-0-9a-fA-F]" if type_name == "uuid" else ".")
         return re.fullmatch(one, stop, re.DOTALL) is not None
 
     if (
@@ -853,14 +869,14 @@ SIMPLE_SEGMENTS = ["a", "b", "", "a.txt", "{@}", "{@:d}", "{@:slug}", "{@:even}"
 SIMPLE_SEGMENTS += ["{@:path}", "x{@:path}", "{@:path}.txt"]
 MULTI_FIELD_SEGMENTS = ["{@}.{@}", "{@}.{@}.{@}", "{@:slug}-{@:d}", "{@:slug}-{@:slug}"]
 MULTI_FIELD_SEGMENTS += ["{@}-{@:uuid}", "{@:path}.{@}", "{@:path}.{@:slug}", "{@:d}.{@}"]
-MULTI_FIELD_SEGMENTS += ["{@:even}.{@}", "{@}.{@:even}"]
+MULTI_FIELD_SEGMENTS += ["{@:even}.{@}", "{@}.{@:even}", "{@:pair}", "x{@:pair}.{@}"]
 PATTERN_SEGMENTS = st.sampled_from(SIMPLE_SEGMENTS + MULTI_FIELD_SEGMENTS)
 KEY = "12345678-1234-1234-1234-123456789abc"
 PATH_SEGMENTS = st.sampled_from(
     ["a", "b", "x", "8", "7", "-1", "xa", "7.txt", "a.txt", "", "a.b", "a.b.c", "a-8", f"a-{KEY}"]
 )
 FIELD_VALUES = st.sampled_from(
-    ["a", "x", "8", "7", "-1", "a.txt", "", "a/8", "7/x/", "a.b", "a-b", "8-7", "a.8", KEY]
+    ["a", "x", "8", "7", "-1", "a.txt", "", "a/8", "7/x/", "a.b", "a-b", "8-7", "a.8", "8/7", KEY]
 )
 
 
@@ -881,6 +897,7 @@ def test_index_agrees_with_the_precedence_rule_applied_to_every_route(
 ) -> None:
     router = Router()
     router.add_type("even", "[0-9]+", _even)
+    router.add_type("pair", "[0-9]+/[0-9]+", str)
     registered = []
     for index, segments in enumerate(tables):
         try:
@@ -907,6 +924,7 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "uuid": st.uuids(),
     "path": st.text("a.-0/", min_size=1, max_size=8),
     "even": st.integers(min_value=0, max_value=10**6).map(lambda number: 2 * number),
+    "pair": st.from_regex(r"[0-9]{1,3}/[0-9]{1,3}", fullmatch=True),
 }
 
 
@@ -917,6 +935,7 @@ def test_url_for_refuses_or_builds_a_url_that_routes_back(
 ) -> None:
     router = Router()
     router.add_type("even", "[0-9]+", _even)
+    router.add_type("pair", "[0-9]+/[0-9]+", str)
     try:
         route = router.add(generated_pattern(segments), V, name="route")
     except RouteError:
