@@ -689,8 +689,8 @@ class Router:
                 if found is None:
                     break
                 values.extend(found)
-            elif edge.digits:  # PERF(S2): _FieldSegment.values, inlined
-                if not _is_digits(segment):
+            elif edge.digits:  # PERF(S2): _FieldSegment.values and _is_digits, inlined
+                if not segment.isdigit() or not segment.isascii() or len(segment) > _MAX_INT_DIGITS:
                     break
                 values.append(int(segment))
             elif segment:
