@@ -143,8 +143,6 @@ URL_TYPES: dict[str, URLType] = {
 # cost time and stack in proportion.
 MAX_FIELDS = 100
 MAX_SEGMENTS = 255
-#: Field names a handler receives itself, so a route field cannot take them.
-RESERVED_FIELD_NAMES = frozenset({"self", "request"})
 
 # A literal part of a pattern percent-encodes like a value, but keeps RFC 3986 path punctuation.
 _SAFE_IN_LITERALS = "/:@!$&'()*+,;=~"
@@ -271,8 +269,6 @@ def _field_problem(
         return "fields must be named, e.g. {id:d}"
     if not _is_field_name(name):
         return "the name must be an identifier starting with a letter (no '.', '[', '-')"
-    if name in RESERVED_FIELD_NAMES:
-        return f"{name!r} is a name the handler already has (handlers take self, request)"
     if name in dict(fields):
         return "repeated field name"
     if fields and not literals[-1]:

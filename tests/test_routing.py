@@ -1060,14 +1060,6 @@ def test_url_for_refuses_none() -> None:
             router.url_for(name, **{field_name: None})
 
 
-@pytest.mark.parametrize("field_name", ["self", "request"])
-def test_a_field_named_like_a_handler_parameter_is_refused(field_name: str) -> None:
-    with pytest.raises(RouteError, match=rf"field \{{{field_name}\}}: '{field_name}' is a name"):
-        make_router(f"/u/{{{field_name}}}")
-    with pytest.raises(RouteError, match=f"'{field_name}'"):
-        App().route(f"/u/{{{field_name}:d}}")(type("Page", (View,), {}))
-
-
 @pytest.mark.parametrize("literal", ["\t", "\n", "\r", "\x00", "\x1b", "\x7f"])
 def test_a_literal_with_a_control_character_is_refused(literal: str) -> None:
     for pattern in [f"/a{literal}b", f"/a{literal}/{{id:d}}", f"/{{name}}.{literal}"]:
