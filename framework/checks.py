@@ -292,7 +292,7 @@ def views_without_handlers(routes: Iterable[Route]) -> list[Problem]:
 
 
 def _views(routes: Iterable[Route]) -> dict[type[View], list[Route]]:
-    """Each view class with the routes that serve it, in dispatch order."""
+    """Each view class with the routes that serve it, in the order of Router.routes."""
     views: dict[type[View], list[Route]] = {}
     for route in routes:
         views.setdefault(route.view, []).append(route)
