@@ -13,7 +13,7 @@ import re
 import unicodedata
 import uuid
 import warnings
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import quote
@@ -489,6 +489,17 @@ def _search(node: _Node, segments: list[str], index: int) -> _Found | None:
     return best
 
 
+def _params(names: tuple[str, ...], values: Sequence[Any]) -> dict[str, Any]:
+    """The route's parameters: its field names with their values (one per name)."""
+    # PERF(S2): for one or two fields, a dict display costs a third of dict(zip()), and
+    # zip(strict=True) would add 0.15 µs.
+    if len(names) == 2:
+        return {names[0]: values[0], names[1]: values[1]}
+    if len(names) == 1:
+        return {names[0]: values[0]}
+    return dict(zip(names, values))  # noqa: B905
+
+
 def _flatten(segments: Iterable[Segment]) -> tuple[list[str], list[tuple[str, URLType]]]:
     """Join segments back into literal texts (with their "/") and (name, type) fields."""
     literals = [""]
@@ -697,13 +708,9 @@ class Router:
         else:
             entry = node.entry
             if entry is not None:
-                # One value per name by construction; zip(strict=True) would cost 0.15 µs here.
-                return entry.route, dict(zip(entry.names, values))  # noqa: B905
+                return entry.route, _params(entry.names, values)
         best = _search(self._root, segments, 0)
-        if best is None:
-            return None
-        entry = best[2]
-        return entry.route, dict(zip(entry.names, best[3]))  # noqa: B905
+        return None if best is None else (best[2].route, _params(best[2].names, best[3]))
 
     @property
     def routes(self) -> list[Route]:
