@@ -1,10 +1,10 @@
 """``framework check``: find what would otherwise break only when a user follows a link.
 
-Routes an earlier route always shadows, ``url_for`` calls in templates that name no route or pass
-the wrong parameters, templates that do not parse, missing ``template_name`` templates, views
-with no handlers, handler annotations that disagree with their fields' types, and templates named
-by literals in view code that do not exist. ``check_app`` returns the problems; the command
-prints them.
+Routes that another route always wins over, ``url_for`` calls in templates that name no route or
+pass the wrong parameters, templates that do not parse, missing ``template_name`` templates (and
+generic views missing what they need), views with no handlers, handler annotations that disagree
+with their fields' types, and templates named by literals in view code that do not exist.
+``check_app`` returns the problems; the command prints them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from jinja2 import nodes
 
 from .forms import Form
 from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
-from .routing import URL_TYPES, Route, Router, URLBuildError
+from .routing import Route, RouteField, Router, Segment, URLBuildError, URLType
 from .signatures import annotation_mismatches
 from .views import TemplateView, View
 from .viewsource import is_framework_class, template_references
@@ -68,137 +68,112 @@ def check_app(app: App) -> list[Problem]:
 
 # Unreachable routes
 #
-# A route B is unreachable when a route A that dispatch tries first matches every path B
-# matches. Static routes are looked up first and match one path each, so only parameterised
-# routes can shadow or be shadowed, in registration order. Patterns are compared segment by
-# segment (split at their literal "/"); the comparison is conservative: "covers" is only
-# answered True when it is certain, so every report is real, but an overlap it cannot prove
-# (a custom type's language, several routes that together cover one) is not reported. Like the
-# built-in types, a custom type's converter is assumed to accept whatever its regex matches.
-
-#: For each built-in type, the types whose every value it also matches.
-_INCLUDES: dict[str, frozenset[str]] = {
-    "str": frozenset({"str", "d", "int", "slug", "uuid"}),  # [^/]+: any one segment
-    "slug": frozenset({"slug", "d", "int", "uuid"}),  # UUIDs are hex digits and "-"
-    "d": frozenset({"d", "int"}),
-    "int": frozenset({"d", "int"}),
-    "uuid": frozenset({"uuid"}),
-    "path": frozenset({"path", "str", "d", "int", "slug", "uuid"}),
-}
-#: Types whose language is "one or more of a set of characters": a run of their values and of
-#: literal text they match is again one of their values.
-_RUNS_OF_CHARACTERS = frozenset({"str", "slug", "path"})
-_TOKEN = re.compile(r"(\{\{|\}\}|\{[^{}]*\})")
-
-
-@dataclass(frozen=True)
-class _Field:
-    """A pattern field, by type; its name does not change which paths match."""
-
-    type_name: str
-
-
-_Part = str | _Field
-_Segment = tuple[_Part, ...]
+# A route B is unreachable when, on every path it matches, another route wins: a route A that
+# matches every path B matches, with literal text in the same segments as B (else B, more
+# literal somewhere, wins there), registered before B. Static routes match one path each and
+# win over every parameterised one, so only parameterised routes can shadow or be shadowed.
+# Patterns are compared segment by segment (Route.segments); the comparison is conservative:
+# "covers" is only answered True when it is certain, so every report is real, but an overlap it
+# cannot prove (a custom type's language, several routes that together cover one) is not
+# reported. Like the built-in types, a custom type's converter is assumed to accept whatever
+# its regex matches.
 
 
 def unreachable_routes(routes: Iterable[Route]) -> list[Problem]:
-    """Report each parameterised route that an earlier parameterised route always shadows."""
+    """Report each parameterised route that an earlier one always wins over."""
     problems = []
-    earlier: list[tuple[Route, list[_Segment]]] = []
+    earlier: list[Route] = []
     for route in routes:
         if route.is_static:
             continue
-        segments = _segments(route)
-        shadow = next((first for first, seen in earlier if _covers(seen, segments)), None)
+        shadow = next((first for first in earlier if _shadows(first, route)), None)
         if shadow is not None:
             problems.append(
                 Problem(
                     "unreachable route",
-                    f"{_describe(route)} can never be reached: {_describe(shadow)},"
-                    " registered before it, matches every path it matches",
+                    f"{_describe(route)} can never be reached: {_describe(shadow)}, registered"
+                    " before it, matches every path it matches, with literal text in the same"
+                    " segments",
                 )
             )
-        earlier.append((route, segments))
+        earlier.append(route)
     return problems
 
 
-def _segments(route: Route) -> list[_Segment]:
-    """Split a route's pattern at its literal slashes into segments of literal text and fields."""
-    segments: list[list[_Part]] = [[]]
-    for index, token in enumerate(_TOKEN.split(route.pattern)):
-        if index % 2 == 1 and token not in ("{{", "}}"):
-            field_name = token[1:-1].partition(":")[0]
-            segments[-1].append(_Field(route.fields[field_name]))
-            continue
-        text = token[0] if index % 2 == 1 else token
-        for position, piece in enumerate(text.split("/")):
-            if position:
-                segments.append([])
-            current = segments[-1]
-            if piece and current and isinstance(current[-1], str):
-                current[-1] += piece
-            elif piece:
-                current.append(piece)
-    return [tuple(segment) for segment in segments]
+def _shadows(first_route: Route, second_route: Route) -> bool:
+    """Whether ``first`` matches every path ``second`` matches, with fields in the same segments.
 
-
-def _covers(first: list[_Segment], second: list[_Segment]) -> bool:
-    """Whether every path matching the ``second`` segments also matches the ``first``."""
-    if first[-1] == (_Field("path"),):
-        # A trailing {p:path} (.+) takes whatever non-empty rest follows its literal prefix.
+    The first registered of two such routes wins every path they both match.
+    """
+    first, second = first_route.segments, second_route.segments
+    last = first[-1]
+    if len(last) == 1 and isinstance(last[0], RouteField) and _any_text(last[0].type):
+        # A trailing {p:path} (.+) takes whatever non-empty rest follows its literal prefix,
+        # matching each of its segments with a field.
         head = len(first) - 1
         return (
             len(second) >= len(first)
             and all(map(_segment_covers, first[:head], second[:head]))
+            and list(map(_has_fields, first[:head])) == list(map(_has_fields, second[:head]))
+            and all(map(_has_fields, second[head:]))
             and (len(second) > len(first) or _never_empty(second[head]))
         )
-    return len(first) == len(second) and all(map(_segment_covers, first, second))
+    return (
+        len(first) == len(second)
+        and all(map(_segment_covers, first, second))
+        and list(map(_has_fields, first)) == list(map(_has_fields, second))
+    )
 
 
-def _never_empty(segment: _Segment) -> bool:
-    """Whether a segment always has text: literal text or a built-in field.
-
-    A custom type's regex might match the empty string, which a ``{p:path}`` does not.
-    """
-    return any(isinstance(part, str) or part.type_name in URL_TYPES for part in segment)
+def _has_fields(segment: Segment) -> bool:
+    return any(isinstance(part, RouteField) for part in segment)
 
 
-def _segment_covers(first: _Segment, second: _Segment) -> bool:
+def _any_text(url_type: URLType) -> bool:
+    """Whether a type matches any non-empty text (``path``)."""
+    return url_type.runs and url_type.char == "."
+
+
+def _never_empty(segment: Segment) -> bool:
+    """Whether a segment always has text: literal text or a field that cannot be empty."""
+    return any(isinstance(part, str) or not part.type.matches("") for part in segment)
+
+
+def _shape(segment: Segment) -> tuple[str | URLType, ...]:
+    """A segment without its field names, which do not change which paths match."""
+    return tuple(part if isinstance(part, str) else part.type for part in segment)
+
+
+def _segment_covers(first: Segment, second: Segment) -> bool:
     """Whether every text matching segment ``second`` also matches segment ``first``."""
-    if first == second:
+    if _shape(first) == _shape(second):
         return True
     if all(isinstance(part, str) for part in second):
-        regex = _segment_regex(first)
-        return regex is not None and regex.fullmatch("".join(map(str, second))) is not None
-    if len(first) != 1 or not isinstance(first[0], _Field):
+        return _segment_regex(first).fullmatch("".join(map(str, second))) is not None
+    if len(first) != 1 or not isinstance(first[0], RouteField):
         return False
-    whole = first[0].type_name
-    included = _INCLUDES.get(whole, frozenset({whole}))  # a custom type covers only itself
-    if len(second) == 1 and isinstance(second[0], _Field):
-        return second[0].type_name in included
-    if whole not in _RUNS_OF_CHARACTERS:
+    whole = first[0].type
+    included = whole.covers | {whole.name}  # a custom type covers only itself
+    if len(second) == 1 and isinstance(second[0], RouteField):
+        return second[0].type.name in included
+    if not whole.runs:
         return False
     # A mixed segment such as "v{n:d}" is a run of characters the whole field accepts.
     return all(
-        part.type_name in included
-        if isinstance(part, _Field)
-        else re.fullmatch(URL_TYPES[whole].regex, part, re.DOTALL) is not None
+        part.type.name in included if isinstance(part, RouteField) else whole.matches(part)
         for part in second
     )
 
 
-def _segment_regex(segment: _Segment) -> re.Pattern[str] | None:
-    """The regex of a segment, or None if it has a custom type (whose regex is the Router's)."""
-    parts = []
-    for part in segment:
-        if isinstance(part, str):
-            parts.append(re.escape(part))
-        elif part.type_name in URL_TYPES:
-            parts.append(f"(?:{URL_TYPES[part.type_name].regex})")
-        else:
-            return None
-    return re.compile("".join(parts), re.DOTALL)
+def _segment_regex(segment: Segment) -> re.Pattern[str]:
+    """The regex a segment matches with."""
+    return re.compile(
+        "".join(
+            re.escape(part) if isinstance(part, str) else f"(?:{part.type.regex})"
+            for part in segment
+        ),
+        re.DOTALL,
+    )
 
 
 def _describe(route: Route) -> str:
@@ -412,7 +387,7 @@ def views_without_handlers(routes: Iterable[Route]) -> list[Problem]:
 
 
 def _views(routes: Iterable[Route]) -> dict[type[View], list[Route]]:
-    """Each view class with the routes that serve it, in dispatch order."""
+    """Each view class with the routes that serve it, in the order of Router.routes."""
     views: dict[type[View], list[Route]] = {}
     for route in routes:
         views.setdefault(route.view, []).append(route)
@@ -432,14 +407,21 @@ def annotation_problems(app: App) -> list[Problem]:
     Registration already refused names that do not match; a wrong annotation does not break a
     request, but it misleads type checkers and readers (``id: str`` receives an ``int``).
     """
-    # The Router's URL types, custom ones included. routing.py has no public accessor for them
-    # yet: this is the one place that reads the private table.
-    url_types = app.router._types
     return [
         Problem("wrong annotation", f"{_view_name(route.view)} ({_describe(route)}): {mismatch}")
         for route in app.router.routes
-        for mismatch in annotation_mismatches(route.view, route, url_types)
+        for mismatch in annotation_mismatches(route.view, route, _field_types(route))
     ]
+
+
+def _field_types(route: Route) -> dict[str, URLType]:
+    """The URL types of a route's fields (custom ones included), by type name."""
+    return {
+        part.type.name: part.type
+        for segment in route.segments
+        for part in segment
+        if isinstance(part, RouteField)
+    }
 
 
 # Templates named in view code

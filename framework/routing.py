@@ -1,7 +1,9 @@
 """URL routing: compile ``parse`` patterns once, match request paths to views, build URLs back.
 
 The router only matches and builds; the App turns "no match" into 404s and slash redirects.
-Matching takes time linear in the path for built-in types, whatever the path: see _narrow_fields.
+Which route wins a path: see Router. Finding it costs the depth of a tree of segments, not the
+number of routes (see "The index"), and time linear in the path for built-in types, whatever the
+path (see _narrow_fields).
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import re
 import unicodedata
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import quote
 
 import parse
+
+from .security import CONTROL_CHARACTERS
 
 if TYPE_CHECKING:
     from framework.views import View
@@ -32,12 +36,26 @@ class URLBuildError(ValueError):
 
 @dataclass(frozen=True)
 class URLType:
-    """A URL parameter type: the text its regex matches, converted to a value and formatted back."""
+    """A URL parameter type: the text its regex matches, converted to a value and formatted back.
+
+    The other fields are what the router (to keep matching linear) and ``framework check`` (to
+    prove one route shadows another) know about the type; a custom type leaves them unknown.
+    """
 
     name: str
     regex: str
     convert: Callable[[str], Any]
     format: Callable[[Any], str] = str
+    #: A regex for one character of a value, when every value is made of such characters.
+    char: str | None = None
+    #: Whether every non-empty run of ``char`` is a value (no length limit, no fixed form).
+    runs: bool = False
+    #: Whether every value has the same length.
+    fixed_length: bool = False
+    #: Whether the router may narrow the type in a shared segment (see _narrow_fields).
+    narrowable: bool = False
+    #: Names of the other types whose every value this type also matches.
+    covers: frozenset[str] = frozenset()
     _fullmatch: Callable[[str], re.Match[str] | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -58,28 +76,93 @@ class URLType:
             )
         object.__setattr__(self, "_fullmatch", compiled.fullmatch)
 
+    @property
+    def spans_segments(self) -> bool:
+        """Whether a value may hold "/"; other types match within one segment of the path.
+
+        A custom type may when its regex has a "/", as Werkzeug decides ``part_isolating``.
+        """
+        return self.may_contain("/") if self.char is not None else "/" in self.regex
+
+    def may_contain(self, char: str) -> bool:
+        """Whether a value of this type can contain ``char``; a custom type is assumed to."""
+        return self.char is None or re.fullmatch(self.char, char, re.DOTALL) is not None
+
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` is a whole value of this type (before conversion)."""
+        return self._fullmatch(text) is not None
+
 
 _MAX_INT_DIGITS = 4300  # CPython's int() limit; longer digit runs are a non-match, not a 500.
 _HEX = "[0-9A-Fa-f]"
 
+_ONE_SEGMENT = frozenset({"str", "d", "int", "slug", "uuid"})
+_DIGITS = URLType(
+    "d",
+    rf"[0-9]{{1,{_MAX_INT_DIGITS}}}",
+    int,
+    char="[0-9]",
+    narrowable=True,
+    covers=frozenset({"int"}),
+)
 URL_TYPES: dict[str, URLType] = {
     url_type.name: url_type
     for url_type in (
-        URLType("str", r"[^/]+", str),
-        URLType("d", rf"[0-9]{{1,{_MAX_INT_DIGITS}}}", int),
-        URLType("int", rf"[0-9]{{1,{_MAX_INT_DIGITS}}}", int),
-        URLType("slug", r"[A-Za-z0-9_-]+", str),
-        URLType("uuid", f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}", uuid.UUID),
-        URLType("path", r".+", str),
+        URLType("str", r"[^/]+", str, char="[^/]", runs=True, narrowable=True, covers=_ONE_SEGMENT),
+        _DIGITS,
+        replace(_DIGITS, name="int", covers=frozenset({"d"})),
+        URLType(
+            "slug",
+            r"[A-Za-z0-9_-]+",
+            str,
+            char="[A-Za-z0-9_-]",
+            runs=True,
+            narrowable=True,
+            covers=frozenset({"d", "int", "uuid"}),  # UUIDs are hex digits and "-"
+        ),
+        URLType(
+            "uuid",
+            f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}",
+            uuid.UUID,
+            char="[-0-9A-Fa-f]",
+            fixed_length=True,
+        ),
+        URLType(
+            "path",
+            r".+",
+            str,
+            char=".",
+            runs=True,
+            narrowable=True,
+            covers=_ONE_SEGMENT,
+        ),
     )
 }
-# The character each built-in type repeats (uuid: 36 times), for _narrow_fields; "." is DOTALL.
-_CHARS = {"str": "[^/]", "d": "[0-9]", "int": "[0-9]", "slug": "[A-Za-z0-9_-]", "path": "."}
-_CHARS["uuid"] = "[-0-9A-Fa-f]"
+
+# Patterns beyond these are refused: they are mistakes, and registering and matching them would
+# cost time and stack in proportion.
+MAX_FIELDS = 100
+MAX_SEGMENTS = 255
 
 # A literal part of a pattern percent-encodes like a value, but keeps RFC 3986 path punctuation.
 _SAFE_IN_LITERALS = "/:@!$&'()*+,;=~"
 _TOKEN = re.compile(r"(\{\{|\}\}|\{[^{}]*\})")
+
+
+@dataclass(frozen=True)
+class RouteField:
+    """A field of a route's pattern: its name, and the type it matches with.
+
+    The type is the declared one, or a narrowed copy of it (same name) where fields share a
+    segment (see _narrow_fields).
+    """
+
+    name: str
+    type: URLType
+
+
+#: One segment of a pattern (the text between two literal slashes): literal texts and fields.
+Segment: TypeAlias = tuple[str | RouteField, ...]
 
 
 @dataclass(frozen=True)
@@ -92,8 +175,8 @@ class Route:
     # Derived from the pattern, so left out of equality to keep routes hashable.
     fields: dict[str, str] = field(compare=False)
     is_static: bool
-    _match: Callable[[str], re.Match[str] | None] = field(repr=False, compare=False)
-    _conversions: tuple[tuple[str, Callable[[str], Any]], ...] = field(repr=False, compare=False)
+    #: The pattern split at its literal slashes (after the leading one), for ``framework check``.
+    segments: tuple[Segment, ...] = field(compare=False)
     _url_literals: tuple[str, ...] = field(repr=False, compare=False)
     _url_types: tuple[tuple[str, URLType], ...] = field(repr=False, compare=False)
 
@@ -135,8 +218,7 @@ def _split_pattern(
     pattern: str, types: dict[str, URLType]
 ) -> tuple[list[str], list[tuple[str, URLType]]]:
     """Split a pattern into its literal texts and its (name, type) fields, rejecting bad ones."""
-    if not pattern.startswith("/"):
-        raise RouteError(f"route pattern {pattern!r} must start with '/'")
+    _check_pattern(pattern)
     literals = [""]
     fields: list[tuple[str, URLType]] = []
     for index, part in enumerate(_TOKEN.split(pattern)):
@@ -146,6 +228,8 @@ def _split_pattern(
             literals[-1] += part
         elif part in ("{{", "}}"):
             literals[-1] += part[0]
+        elif len(fields) == MAX_FIELDS:
+            raise RouteError(f"{pattern[:80]!r}...: more than {MAX_FIELDS} fields")
         else:
             name, colon, type_name = part[1:-1].partition(":")
             problem = _field_problem(name, type_name if colon else "str", fields, literals, types)
@@ -156,6 +240,21 @@ def _split_pattern(
     if sum(url_type.name == "path" for _, url_type in fields) > 1:
         raise RouteError(f"{pattern!r}: only one path field is allowed")
     return literals, fields
+
+
+def _check_pattern(pattern: str) -> None:
+    """Refuse what is wrong with a pattern as a whole, before reading its fields."""
+    if not isinstance(pattern, str):
+        raise TypeError(f"a route pattern must be a str, not {type(pattern).__name__}")
+    if not pattern.startswith("/"):
+        raise RouteError(f"route pattern {pattern!r} must start with '/'")
+    if pattern.count("/") > MAX_SEGMENTS:
+        raise RouteError(f"{pattern[:80]!r}...: more than {MAX_SEGMENTS} segments")
+    control = CONTROL_CHARACTERS.search(pattern)
+    if control:
+        raise RouteError(
+            f"{pattern!r}: the control character {control[0]!r} can be in no request's path"
+        )
 
 
 def _field_problem(
@@ -178,6 +277,20 @@ def _field_problem(
         known = ", ".join(sorted(types))
         return f"unknown type {type_name!r} (known: {known}; format specs are not supported)"
     return None
+
+
+def _segments(literals: list[str], fields: list[tuple[str, URLType]]) -> tuple[Segment, ...]:
+    """Split a pattern's literal texts and fields at the literal slashes."""
+    segments: list[list[str | RouteField]] = [[]]
+    for index, literal in enumerate(literals):
+        for position, piece in enumerate(literal.split("/")):
+            if position:
+                segments.append([])
+            if piece:
+                segments[-1].append(piece)
+        if index < len(fields):
+            segments[-1].append(RouteField(*fields[index]))
+    return tuple(map(tuple, segments[1:]))  # segments[0] is the nothing before the leading "/"
 
 
 def _narrow_fields(
@@ -216,45 +329,269 @@ def _narrow_fields(
                 break
             later.append(later_type)
         if (
-            url_type.name in ("str", "slug", "d", "int", "path")
-            and _may_contain(url_type, stop)
-            and any(_may_contain(later_type, stop) for later_type in later)
-            and not all(later_type.name == "uuid" for later_type in later)
+            url_type.narrowable
+            and url_type.may_contain(stop)
+            and any(later_type.may_contain(stop) for later_type in later)
+            and not all(later_type.fixed_length for later_type in later)
         ):
             url_type = replace(url_type, regex=_narrowed_regex(url_type, stop))
         narrowed.append((field_name, url_type))
     return narrowed
 
 
-def _may_contain(url_type: URLType, char: str) -> bool:
-    """Whether a value of this type can contain ``char``; a custom type is assumed to."""
-    one = _CHARS.get(url_type.name)
-    return one is None or re.fullmatch(one, char, re.DOTALL) is not None
-
-
 def _narrowed_regex(url_type: URLType, stop: str) -> str:
-    """The regex of a built-in type, for values that cannot contain ``stop``."""
+    """The regex of a narrowable type, for values that cannot contain ``stop``."""
     char = re.escape(stop)
-    if url_type.name == "str":
-        return f"[^/{char}]+"
-    if url_type.name == "path":  # any whole segments, then a last one without `stop`
+    if url_type.spans_segments:  # any whole segments, then a last one without `stop`
         return f"(?:.*/)?[^/{char}]+"
-    one = _CHARS[url_type.name]  # slug, d, int: as many characters, none of them `stop`
-    return url_type.regex.replace(one, f"(?:(?!{char}){one})", 1)
+    if url_type.runs:
+        return f"(?:(?!{char}){url_type.char})+"
+    # As many characters as the type allows, none of them `stop`.
+    return url_type.regex.replace(str(url_type.char), f"(?:(?!{char}){url_type.char})", 1)
+
+
+# The index: a tree of segments, searched the more literal route first.
+#
+# Each node holds the routes whose first segments lead to it: by their next segment's literal
+# text (a dict), by their next segment with fields (shared by routes whose segments match and
+# convert alike, whatever the field names), or from a segment-spanning field on (a "tail",
+# matched as one regex on the rest of the path). A request walks down from the root, one path
+# segment per level, so its cost depends on the depth of the tree, not on how many routes share
+# a prefix or begin with a field. Falcon's compiled router and Werkzeug's state machine walk
+# segments the same way, literal text first, backtracking to fields.
+
+#: A match below a node: (field mask, registration order, entry, values in pattern order).
+#: The mask has a bit per remaining path segment, the first segment's highest, set where the
+#: route matched the segment with a field: the smallest (mask, order) is the more literal
+#: route segment by segment from the left, then the first registered.
+_Found: TypeAlias = "tuple[int, int, _Entry, tuple[Any, ...]]"
+
+
+class _Entry:
+    """A parameterised route as the index keeps it: with its order and its field names."""
+
+    __slots__ = ("names", "order", "route")
+
+    def __init__(self, route: Route, order: int) -> None:
+        self.route = route
+        self.order = order
+        self.names = tuple(route.fields)
+
+
+class _Node:
+    """The routes whose first segments lead here, by what their next segment is."""
+
+    __slots__ = ("entry", "fields", "literals", "only_field", "tails")
+
+    def __init__(self) -> None:
+        self.literals: dict[str, _Node] = {}
+        self.fields: list[_FieldSegment] = []
+        self.tails: list[_Tail] = []
+        self.entry: _Entry | None = None  # the route whose segments end here
+        # The only way on when the next segment is not literal text: no fork to search.
+        self.only_field: _FieldSegment | None = None
+
+
+class _FieldSegment:
+    """A segment with fields, such as ``{id:d}`` or ``{name}.{ext}``, and the node after it."""
+
+    __slots__ = ("converts", "digits", "key", "match", "node")
+
+    def __init__(self, key: Hashable, segment: Segment, pattern: str) -> None:
+        self.key = key
+        literals, fields = _flatten([segment])
+        whole = fields[0][1] if len(fields) == 1 and literals == ["", ""] else None
+        # PERF(S2): a whole-segment {name} (any non-empty segment), {id:d} or {id:int} (ASCII
+        # digits) is checked without its regex, here and in Router.match.
+        self.digits = whole is URL_TYPES["d"] or whole is URL_TYPES["int"]
+        quick = self.digits or whole is URL_TYPES["str"]
+        self.match = None if quick else _compile(pattern, literals, fields)
+        self.converts = _conversions(fields)
+        self.node = _Node()
+
+    def values(self, segment: str) -> tuple[Any, ...] | None:
+        """The converted values of the fields, or None if the segment does not match."""
+        if self.match is not None:
+            found = self.match(segment)
+            if found is None:
+                return None
+            return _convert(found.groups(), self.converts) if self.converts else found.groups()
+        if self.digits:
+            return (int(segment),) if _is_digits(segment) else None
+        return (segment,) if segment else None
+
+
+def _is_digits(text: str) -> bool:
+    """Whether ``text`` is a value of ``d`` and ``int`` (``[0-9]{1,4300}``)."""
+    return text.isdigit() and text.isascii() and len(text) <= _MAX_INT_DIGITS
+
+
+class _Tail:
+    """A route from its first segment-spanning field (``{p:path}``) on, matched as one regex.
+
+    As in Werkzeug, the fields after that one match with it as one regex on the rest of the
+    path: each with its own regex, so a custom type there may take a "/" if its regex can.
+    """
+
+    __slots__ = ("converts", "entry", "match")
+
+    def __init__(self, entry: _Entry, segments: tuple[Segment, ...], pattern: str) -> None:
+        literals, fields = _flatten(segments)
+        self.entry = entry
+        self.match = _compile(pattern, literals, fields)
+        self.converts = _conversions(fields)
+
+    def found(self, segments: list[str], index: int) -> _Found | None:
+        """The match of the path's segments from ``index`` on, or None."""
+        text = "/".join(segments[index:])
+        found = self.match(text)
+        if found is None:
+            return None
+        texts = found.groups()
+        values = _convert(texts, self.converts)
+        if values is None:
+            return None
+        # Every segment a field's text touches was matched with a field.
+        last = len(segments) - index - 1
+        mask = 0
+        for group in range(1, len(texts) + 1):
+            start, end = found.span(group)
+            for segment in range(text.count("/", 0, start), text.count("/", 0, end) + 1):
+                mask |= 1 << (last - segment)
+        return mask, self.entry.order, self.entry, values
+
+
+def _search(node: _Node, segments: list[str], index: int) -> _Found | None:
+    """The winning match of ``segments[index:]`` among the routes below ``node``, or None."""
+    if index == len(segments):
+        entry = node.entry
+        return None if entry is None else (0, entry.order, entry, ())
+    segment = segments[index]
+    child = node.literals.get(segment)
+    if child is not None:
+        found = _search(child, segments, index + 1)
+        if found is not None:
+            return found  # literal text here beats a field here, whatever follows
+    best: _Found | None = None
+    for edge in node.fields:
+        values = edge.values(segment)
+        if values is None:
+            continue
+        found = _search(edge.node, segments, index + 1)
+        if found is not None:
+            mask = found[0] | 1 << (len(segments) - 1 - index)
+            if best is None or (mask, found[1]) < (best[0], best[1]):
+                best = (mask, found[1], found[2], values + found[3])
+    for tail in node.tails:
+        found = tail.found(segments, index)
+        if found is not None and (best is None or (found[0], found[1]) < (best[0], best[1])):
+            best = found
+    return best
+
+
+def _params(names: tuple[str, ...], values: Sequence[Any]) -> dict[str, Any]:
+    """The route's parameters: its field names with their values (one per name)."""
+    # PERF(S2): for one or two fields, a dict display costs a third of dict(zip()), and
+    # zip(strict=True) would add 0.15 µs.
+    if len(names) == 2:
+        return {names[0]: values[0], names[1]: values[1]}
+    if len(names) == 1:
+        return {names[0]: values[0]}
+    return dict(zip(names, values))  # noqa: B905
+
+
+def _flatten(segments: Iterable[Segment]) -> tuple[list[str], list[tuple[str, URLType]]]:
+    """Join segments back into literal texts (with their "/") and (name, type) fields."""
+    literals = [""]
+    fields: list[tuple[str, URLType]] = []
+    for number, segment in enumerate(segments):
+        if number:
+            literals[-1] += "/"
+        for part in segment:
+            if isinstance(part, str):
+                literals[-1] += part
+            else:
+                fields.append((part.name, part.type))
+                literals.append("")
+    return literals, fields
+
+
+def _conversions(fields: list[tuple[str, URLType]]) -> tuple[Callable[[str], Any], ...]:
+    """Each field's converter (``str``: keeps the text), or () when every field keeps its text."""
+    converts = tuple(url_type.convert for _, url_type in fields)
+    return () if all(convert is str for convert in converts) else converts
+
+
+def _convert(
+    texts: tuple[str, ...], converts: tuple[Callable[[str], Any], ...]
+) -> tuple[Any, ...] | None:
+    """Convert matched texts; None when a converter refuses its text with ValueError.
+
+    Any other exception is a bug in the converter: it propagates (a 500, logged).
+    """
+    if not converts:
+        return texts
+    try:
+        if len(converts) == 1:
+            return (converts[0](texts[0]),)
+        return tuple(
+            text if convert is str else convert(text)
+            for convert, text in zip(converts, texts, strict=True)
+        )
+    except ValueError:
+        return None
+
+
+def _compile(
+    pattern: str, literals: list[str], fields: list[tuple[str, URLType]]
+) -> Callable[[str], re.Match[str] | None]:
+    """Compile part of a route with parse, each field with its own internal parse type.
+
+    Renaming stops parse's own handling of specs such as ``d``, which accepts signs and 0x;
+    one type per field because narrowing gives two ``str`` fields different regexes.
+    """
+    text = literals[0].replace("{", "{{").replace("}", "}}")
+    for index, ((field_name, _), literal) in enumerate(zip(fields, literals[1:], strict=True)):
+        text += f"{{{field_name}:url{index}}}"
+        text += literal.replace("{", "{{").replace("}", "}}")
+    try:
+        types = {f"url{index}": _parse_type(url_type) for index, (_, url_type) in enumerate(fields)}
+        parser = parse.compile(text, extra_types=types, case_sensitive=True)
+        regex = _anchored_regex(parser)
+    except (ValueError, NotImplementedError, re.error) as error:
+        raise RouteError(f"{pattern!r}: cannot compile: {error}") from None
+    if list(regex.groupindex) != [field_name for field_name, _ in fields] or (
+        regex.groups != len(fields)
+    ):
+        raise RouteError(f"{pattern!r}: parse does not read the field names as names")
+    return regex.match
+
+
+def _segment_key(segment: Segment) -> Hashable:
+    """What decides which texts a segment matches, and as which values: not the field names."""
+    return tuple(
+        part if isinstance(part, str) else (part.type.regex, id(part.type.convert))
+        for part in segment
+    )
 
 
 class Router:
-    """Map paths to routes: static routes first, then parameterised ones in registration order."""
+    """Map paths to routes: the more literal route wins, segment by segment from the left.
+
+    When several routes match a path, the first segment one route matched with literal text
+    only and the other with a field decides for the literal one; otherwise the first
+    registered wins. A route with only literal text wins over every parameterised one.
+    """
 
     def __init__(self) -> None:
         self._types = dict(URL_TYPES)
         self._static: dict[str, Route] = {}
         self._dynamic: list[Route] = []
         self._named: dict[str, Route] = {}
-        self._shapes: dict[tuple[tuple[str, ...], tuple[tuple[str, int], ...]], Route] = {}
-        # Dynamic routes by literal first segment; each list already has the "any" routes merged in.
-        self._buckets: dict[str, list[Route]] = {}
-        self._any: list[Route] = []
+        self._shapes: dict[Hashable, Route] = {}
+        # The tree starts before the leading "/" of the path: at the empty text, then its "/".
+        self._root = _Node()
+        self._root.literals[""] = _Node()
 
     def add_type(
         self,
@@ -267,6 +604,8 @@ class Router:
 
         ``regex`` is used as given, never narrowed (see _narrow_fields): one that can end at
         several places in a segment, like ``.+`` before ``.``, makes crafted paths match slowly.
+        It matches within one segment, unless it has a ``/`` (see URLType.spans_segments).
+        ``convert`` raising ValueError means "no match"; any other exception is a 500.
         """
         if name in self._types:
             raise RouteError(f"URL type {name!r} already exists")
@@ -277,8 +616,9 @@ class Router:
         """Register ``view`` for ``pattern`` under ``name``; conflicts raise RouteError."""
         literals, declared = _split_pattern(pattern, self._types)
         fields = _narrow_fields(literals, declared)
+        segments = _segments(literals, fields)
         # Fields that match and convert alike (d and int) give the same shape, whatever their names.
-        shape = (tuple(literals), tuple((t.regex, id(t.convert)) for _, t in fields))
+        shape = tuple(map(_segment_key, segments))
         self._check_conflicts(pattern, name, shape)
         route = Route(
             pattern=pattern,
@@ -286,25 +626,19 @@ class Router:
             name=name,
             fields={field_name: url_type.name for field_name, url_type in fields},
             is_static=not fields,
-            _match=self._compile(pattern, literals, fields),
-            _conversions=tuple(
-                (field_name, url_type.convert)
-                for field_name, url_type in fields
-                if url_type.convert is not str
-            ),
+            segments=segments,
             _url_literals=tuple(quote(literal, safe=_SAFE_IN_LITERALS) for literal in literals),
             _url_types=tuple(fields),
         )
-        self._shapes[shape] = self._named[name] = route
-        if route.is_static:
-            self._static[literals[0]] = route
+        if not route.is_static:
+            self._index(route)
+            self._dynamic.append(route)
         else:
-            self._index(route, literals[0])
+            self._static[literals[0]] = route
+        self._shapes[shape] = self._named[name] = route
         return route
 
-    def _check_conflicts(
-        self, pattern: str, name: str, shape: tuple[tuple[str, ...], tuple[tuple[str, int], ...]]
-    ) -> None:
+    def _check_conflicts(self, pattern: str, name: str, shape: Hashable) -> None:
         """Reject a route that an earlier one would always shadow, or that reuses a name."""
         for existing, reason in (
             (self._shapes.get(shape), "matches the same paths as"),
@@ -316,69 +650,74 @@ class Router:
                     f" route {existing.pattern!r} (name {existing.name!r})"
                 )
 
-    def _compile(
-        self, pattern: str, literals: list[str], fields: list[tuple[str, URLType]]
-    ) -> Callable[[str], re.Match[str] | None]:
-        """Compile a route with parse, each field with its own internal parse type.
-
-        Renaming stops parse's own handling of specs such as ``d``, which accepts signs and 0x;
-        one type per field because narrowing gives two ``str`` fields different regexes.
-        """
-        text = literals[0].replace("{", "{{").replace("}", "}}")
-        for index, ((field_name, _), literal) in enumerate(zip(fields, literals[1:], strict=True)):
-            text += f"{{{field_name}:url{index}}}"
-            text += literal.replace("{", "{{").replace("}", "}}")
-        try:
-            types = {
-                f"url{index}": _parse_type(url_type) for index, (_, url_type) in enumerate(fields)
-            }
-            parser = parse.compile(text, extra_types=types, case_sensitive=True)
-            regex = _anchored_regex(parser)
-        except (ValueError, NotImplementedError, re.error) as error:
-            raise RouteError(f"{pattern!r}: cannot compile: {error}") from None
-        if list(regex.groupindex) != [field_name for field_name, _ in fields] or (
-            regex.groups != len(fields)
-        ):
-            raise RouteError(f"{pattern!r}: parse does not read the field names as names")
-        return regex.match
-
-    def _index(self, route: Route, prefix: str) -> None:
-        """File a route under its literal first segment, or under "any" if that has a field."""
-        self._dynamic.append(route)
-        end = prefix.find("/", 1)
-        if end == -1:
-            self._any.append(route)
-            for candidates in self._buckets.values():
-                candidates.append(route)
-        else:
-            key = prefix[1:end]
-            if key not in self._buckets:
-                self._buckets[key] = list(self._any)
-            self._buckets[key].append(route)
+    def _index(self, route: Route) -> None:
+        """File a parameterised route in the tree, one level per segment (compiling may fail)."""
+        entry = _Entry(route, len(self._dynamic))
+        node = self._root.literals[""]
+        for number, segment in enumerate(route.segments):
+            fields = [part for part in segment if isinstance(part, RouteField)]
+            if any(part.type.spans_segments for part in fields):
+                node.tails.append(_Tail(entry, route.segments[number:], route.pattern))
+                node.only_field = None
+                return
+            if not fields:
+                node = node.literals.setdefault("".join(map(str, segment)), _Node())
+                continue
+            key = _segment_key(segment)
+            edge = next((edge for edge in node.fields if edge.key == key), None)
+            if edge is None:
+                edge = _FieldSegment(key, segment, route.pattern)
+                node.fields.append(edge)
+                node.only_field = edge if len(node.fields) == 1 and not node.tails else None
+            node = edge.node
+        node.entry = entry
 
     def match(self, path: str) -> Match | None:
-        """Return ``(route, params)`` for the first route matching the decoded ``path``, or None."""
+        """Return ``(route, params)`` for the route that wins the decoded ``path``, or None."""
         route = self._static.get(path)
         if route is not None:
             return route, {}
-        end = path.find("/", 1)
-        candidates = self._any if end == -1 else self._buckets.get(path[1:end], self._any)
-        for route in candidates:
-            found = route._match(path)
-            if found is None:
+        segments = path.split("/")
+        # PERF(S2, scaling): walk down without backtracking while the way is certain: literal
+        # text (which beats any field if a route below it matches), or the node's only field
+        # segment. At a fork or a dead end, _search does the whole search from the top.
+        node = self._root
+        values: list[Any] = []
+        for segment in segments:
+            child = node.literals.get(segment)
+            if child is not None:
+                node = child
                 continue
-            params = found.groupdict()
-            try:
-                for field_name, convert in route._conversions:
-                    params[field_name] = convert(params[field_name])
-            except Exception:  # A converter rejecting its text means this route does not match.
-                continue
-            return route, params
-        return None
+            edge = node.only_field
+            if edge is None:
+                break
+            if edge.match is not None:
+                found = edge.values(segment)
+                if found is None:
+                    break
+                values.extend(found)
+            elif edge.digits:  # PERF(S2): _FieldSegment.values and _is_digits, inlined
+                if not segment.isdigit() or not segment.isascii() or len(segment) > _MAX_INT_DIGITS:
+                    break
+                values.append(int(segment))
+            elif segment:
+                values.append(segment)
+            else:
+                break
+            node = edge.node
+        else:
+            entry = node.entry
+            if entry is not None:
+                return entry.route, _params(entry.names, values)
+        best = _search(self._root, segments, 0)
+        return None if best is None else (best[2].route, _params(best[2].names, best[3]))
 
     @property
     def routes(self) -> list[Route]:
-        """All routes in the order ``match`` tries them."""
+        """All routes: static ones, then parameterised ones in registration order.
+
+        That order decides between routes as literal as each other (see Router).
+        """
         return [*self._static.values(), *self._dynamic]
 
     def route_named(self, name: str) -> Route:
@@ -416,6 +755,8 @@ def _url_value(route: Route, field_name: str, url_type: URLType, value: Any) -> 
     where = (
         f"route {route.name!r} ({route.pattern}): field {field_name!r} of type {url_type.name!r}"
     )
+    if value is None:
+        raise URLBuildError(f"{where} does not accept None")
     try:
         text = url_type.format(value)
         if not isinstance(text, str):
