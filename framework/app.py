@@ -21,10 +21,10 @@ from urllib.parse import quote
 import webob
 import webob.exc
 
-from . import errors
+from . import errors, negotiation
 from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS, decode_wsgi_text
 from .requests import Request
-from .responses import HandlerResult, Redirect, Response, to_response
+from .responses import HandlerResult, Redirect, Response, json_response, to_response
 from .routing import Match, Route, Router
 from .security import (
     CONTROL_CHARACTERS,
@@ -39,7 +39,7 @@ from .templating import Templates, TemplateSetting, resolve_directories
 from .views import View
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from .testing import TestClient
 
@@ -64,7 +64,8 @@ class App:
     ``templates`` is a directory or a list of them, relative to the module that creates
     the App (or absolute); by default ``templates/`` beside that module, if it exists.
     ``static`` is a directory served at ``/static/`` (relative the same way).
-    ``debug=True`` shows tracebacks on 500 pages and reloads changed templates and static files.
+    ``debug=True`` shows tracebacks on 500 pages and reloads changed templates and static files
+    (``app.debug = True`` switches it on later, as ``framework run --debug`` does).
 
     Sessions: ``secret_key`` (a key, or a list newest first; default ``FRAMEWORK_SECRET_KEY``),
     ``session_max_age`` and ``session_cookie_secure``. Limits: ``max_body_size`` (bytes, 413
@@ -87,7 +88,7 @@ class App:
         allowed_hosts: Iterable[str] | None = None,
     ) -> None:
         base_directory = _caller_directory()
-        self.debug = debug
+        self._debug = debug
         self.max_path_length = max_path_length
         self.max_body_size = max_body_size
         self.max_form_fields = max_form_fields
@@ -99,6 +100,10 @@ class App:
             secret_key, max_age=session_max_age, secure=session_cookie_secure
         )
         self.router = Router()
+        # Other WSGI apps by prefix, longest first; None until the first mount (see __call__).
+        self._mounts: list[tuple[str, WSGIApplication]] | None = None
+        # PERF(S5): a miss answers the prerendered 404 only while error_response is App's own.
+        self._default_errors = type(self).error_response is App.error_response
         # Whether a slash redirect is possible at all: spares unmatched paths a second lookup.
         self._has_slash_routes = False
         self.templates = Templates(
@@ -106,15 +111,26 @@ class App:
             url_for=self.url_for,
             auto_reload=debug,
         )
-        self._static_files = (
-            static_files(
-                resolve_static_directory(static, base_directory),
-                self._respond,
-                autorefresh=debug,
-            )
-            if static is not None
-            else None
+        self._static_directory = (
+            resolve_static_directory(static, base_directory) if static is not None else None
         )
+        self._static_files = self._serve_static(debug)
+
+    @property
+    def debug(self) -> bool:
+        """Tracebacks on 500 pages, templates and static files reloaded when they change."""
+        return self._debug
+
+    @debug.setter
+    def debug(self, debug: bool) -> None:
+        self._debug = debug
+        self.templates.auto_reload = debug
+        self._static_files = self._serve_static(debug)
+
+    def _serve_static(self, autorefresh: bool) -> WSGIApplication | None:
+        if self._static_directory is None:
+            return None
+        return static_files(self._static_directory, self._respond, autorefresh=autorefresh)
 
     # Registration
 
@@ -147,8 +163,35 @@ class App:
         self.router.add_type(name, regex, convert, format)
 
     def url_for(self, route_name: str, /, **params: Any) -> str:
-        """Build the path of the route called ``route_name``; every path built routes back to it."""
+        """Build the path of the route called ``route_name``; every path built routes back to it.
+
+        ``_query={"page": 2}`` adds a query string (lists repeat the name, None is left out).
+        """
         return self.router.url_for(route_name, **params)
+
+    def mount(self, prefix: str, app: WSGIApplication) -> None:
+        """Pass every request under ``prefix`` (``/legacy/...``) to another WSGI app.
+
+        The app sees ``SCRIPT_NAME`` end with the prefix and ``PATH_INFO`` start after it
+        (PEP 3333), so its own URL building works below the mount; ``/legacy`` alone is
+        redirected to ``/legacy/``. Mounts are tried before routes, the longest prefix first.
+        """
+        if not prefix.startswith("/") or not prefix.strip("/"):
+            raise ValueError(f"mount prefix must start with '/' and name a path: {prefix!r}")
+        if not prefix.isascii() or not prefix.isprintable() or "%" in prefix:
+            raise ValueError(f"mount prefix must be a plain ASCII path: {prefix!r}")
+        if not callable(app):
+            raise TypeError(f"mount {prefix!r}: expected a WSGI application, got {app!r}")
+        prefix = prefix.rstrip("/")
+        if prefix in self.mounts:
+            raise ValueError(f"mount {prefix!r} is already taken by {self.mounts[prefix]!r}")
+        mounts = [*(self._mounts or ()), (prefix, app)]
+        self._mounts = sorted(mounts, key=lambda mount: len(mount[0]), reverse=True)
+
+    @property
+    def mounts(self) -> dict[str, WSGIApplication]:
+        """The mounted WSGI apps by prefix (no trailing slash), in the order they are tried."""
+        return dict(self._mounts or ())
 
     def test_client(self) -> TestClient:
         """Return a WebTest client for this app (needs the ``test`` extra)."""
@@ -159,12 +202,37 @@ class App:
     # Handling requests
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self._mounts is not None:  # PERF(S1): an app with no mounts pays this test only
+            mounted = self._mounted_app(environ)
+            if mounted is not None:
+                return mounted(environ, start_response)
         if self._static_files is not None and environ.get("PATH_INFO", "").startswith(
             STATIC_PREFIX
         ):
             return self._static_files(environ, start_response)
         # PERF(S1): the line of _respond, inlined: this is the path every request takes.
         return self.handle(environ)(environ, start_response)
+
+    def _mounted_app(self, environ: WSGIEnvironment) -> WSGIApplication | None:
+        """The mounted app under whose prefix the path lies, with the environ shifted for it.
+
+        ``SCRIPT_NAME`` gains the prefix and ``PATH_INFO`` loses it; the prefix alone is
+        answered by the slash redirect (a response, itself a WSGI app). None: no mount.
+        """
+        path: str = environ.get("PATH_INFO", "")
+        for prefix, app in self._mounts or ():
+            if not path.startswith(prefix):
+                continue
+            rest = path[len(prefix) :]
+            if not rest:
+                request = Request(environ, self)
+                location = _same_site_location(environ, path + "/")
+                return self.error_response(request, errors.PermanentRedirect(location=location))
+            if rest.startswith("/"):
+                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+                environ["PATH_INFO"] = rest
+                return app
+        return None
 
     def _respond(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer a request with the routes (WhiteNoise's fallback for unknown static files)."""
@@ -189,7 +257,11 @@ class App:
                 # 2. The route.
                 match = self.match(environ)
                 if match is None:
-                    if not self.templates.exists("404.html"):
+                    if (
+                        self._default_errors
+                        and not self.templates.exists("404.html")
+                        and not negotiation.prefers_json(environ)
+                    ):
                         # PERF(S5): without a 404.html a miss needs no Request and no rendering.
                         return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
                     raise errors.NotFound()
@@ -273,8 +345,12 @@ class App:
         else:
             path = self._decode_path(raw_path)
         match = self.router.match(path)
-        if match is not None or not self._has_slash_routes or path.endswith("/"):
+        if match is not None:
+            # For the access log (and any middleware): low-cardinality, unlike the path.
+            environ["framework.route"] = match[0].pattern
             return match
+        if not self._has_slash_routes or path.endswith("/"):
+            return None
         if self.router.match(path + "/") is not None:
             # 308, not 301: the client must repeat the same method with the same body.
             raise errors.PermanentRedirect(location=_same_site_location(environ, raw_path + "/"))
@@ -298,10 +374,19 @@ class App:
 
     # Error pages
 
-    def error_response(self, request: Request, error: webob.exc.WSGIHTTPException) -> Response:
-        """Render an HTTP error as a page: ``{code}.html`` if the app has one, else a default page.
+    def error_response(
+        self,
+        request: Request,
+        error: webob.exc.WSGIHTTPException,
+        traceback: str | None = None,
+    ) -> Response:
+        """Answer an HTTP error, the one place every error (404, 405, 403, 400, 500...) goes.
 
-        The error's own headers (``Allow``, ``Location``...) are kept.
+        JSON to a client that prefers it (``Accept``, or a JSON body): ``{"error": {"status":
+        404, "message": "..."}}``; else the page ``{code}.html`` if the app has one, or a
+        default page. The error's own headers (``Allow``, ``Location``...) are kept either way.
+        ``traceback`` is given in debug mode only. Override it in a subclass of App to answer
+        errors your own way (call ``super().error_response(...)`` for the rest).
         """
         headers = [
             (name, value)
@@ -310,7 +395,15 @@ class App:
         ]
         if error.empty_body or error.code in (204, 304):
             return Response(status=error.status, headerlist=headers)
-        response = Response.from_bytes(self._error_page(request, error), status=error.code)
+        if negotiation.prefers_json(request.environ):
+            response = json_response(errors.json_error(error, traceback), status=error.code)
+        elif traceback is not None:
+            page = errors.traceback_page(
+                request.method, repr(request.environ.get("PATH_INFO")), traceback
+            )
+            response = Response.from_bytes(page, status=error.code)
+        else:
+            response = Response.from_bytes(self._error_page(request, error), status=error.code)
         response.headerlist.extend(headers)
         return response
 
@@ -324,12 +417,8 @@ class App:
         return errors.default_page(error)
 
     def _server_error_response(self, request: Request) -> Response:
-        if self.debug:
-            page = errors.traceback_page(
-                request.method, repr(request.environ.get("PATH_INFO")), traceback.format_exc()
-            )
-            return Response.from_bytes(page, status=500)
-        return self.error_response(request, errors.InternalServerError())
+        formatted = traceback.format_exc() if self.debug else None
+        return self.error_response(request, errors.InternalServerError(), formatted)
 
 
 def _same_site_location(environ: WSGIEnvironment, raw_path: str) -> str:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import webob
 from webob.multidict import GetDict, MultiDict, NoVars
 
-from . import errors
+from . import errors, negotiation
 from .parsing import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_FORM_FIELDS,
@@ -229,17 +229,14 @@ class Request(webob.Request):
     @property
     def media_type(self) -> str:
         """The body's media type, lower case and without parameters (``""`` if none is given)."""
-        content_type: str = self.environ.get("CONTENT_TYPE", "")
-        return content_type.partition(";")[0].strip().lower()
+        return negotiation.media_type(self.environ.get("CONTENT_TYPE", ""))
 
     @property
     def json(self) -> Any:
         """The body parsed as JSON; ``errors.BadRequest`` (400) if it is not JSON."""
-        media_type = self.media_type
-        if media_type != "application/json" and not (
-            media_type.startswith("application/") and media_type.endswith("+json")
-        ):
-            received = media_type or "no Content-Type"
+        received = self.media_type
+        if not negotiation.is_json_media_type(received):
+            received = received or "no Content-Type"
             raise errors.BadRequest(f"Expected a JSON body (application/json), got {received}.")
         return parse_json(self.body, MAX_JSON_DEPTH)
 
