@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
     from .app import App
+    from .routing import Route
 
 __all__ = ["MAX_JSON_DEPTH", "Request"]
 
@@ -98,6 +99,16 @@ class Request(webob.Request):
             return path
         webob_path: str = super().path
         return webob_path
+
+    @property
+    def route(self) -> Route | None:
+        """The matched route (``route.name``, ``route.pattern``): None when no route matched.
+
+        For logs and metrics, where the pattern groups requests and the path would not.
+        """
+        if self.app is None or self.route_name is None:
+            return None
+        return self.app.router.route_named(self.route_name)
 
     @property
     def session(self) -> Session:
@@ -241,7 +252,10 @@ class Request(webob.Request):
         return parse_json(self.body, MAX_JSON_DEPTH)
 
     def url_for(self, route_name: str, /, **params: Any) -> str:
-        """Build the path of a named route, below the mount point (``SCRIPT_NAME``) of this app."""
+        """Build the path of a named route, below the mount point (``SCRIPT_NAME``) of this app.
+
+        ``_query={"page": 2}`` adds a query string, as `App.url_for` does.
+        """
         if self.app is None:
             raise RuntimeError("this request is not being handled by an App")
         return quote(self.script_name) + self.app.url_for(route_name, **params)
