@@ -22,6 +22,7 @@ import webob
 import webob.exc
 
 from . import errors, negotiation
+from .accesslog import ROUTE_KEY
 from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS, decode_wsgi_text
 from .requests import Request
 from .responses import HandlerResult, Redirect, Response, json_response, to_response
@@ -347,7 +348,7 @@ class App:
         match = self.router.match(path)
         if match is not None:
             # For the access log (and any middleware): low-cardinality, unlike the path.
-            environ["framework.route"] = match[0].pattern
+            environ[ROUTE_KEY] = match[0].pattern
             return match
         if not self._has_slash_routes or path.endswith("/"):
             return None

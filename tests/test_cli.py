@@ -162,7 +162,7 @@ def test_ctrl_c_or_sigterm_stops_the_server_cleanly(server: str, signal_number: 
 
 ACCESS_LINE = re.compile(
     r"framework\.access: (?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) "
-    r"(?P<bytes>\d+) bytes (?P<duration>\d+\.\d) ms$"
+    r"(?P<bytes>\d+) bytes (?P<duration>\d+\.\d) ms route=(?P<route>\S+)$"
 )
 
 
@@ -186,6 +186,11 @@ def test_run_logs_one_access_line_per_request(server: str) -> None:
         ("GET", "/nothing", "404"),
         ("GET", "/users/1", "200"),
         ("POST", "/login/", "403"),
+    ]
+    assert [lines[path]["route"] for path in ("/users/1", "/nothing", "/login/")] == [
+        "/users/{id:d}",
+        "-",
+        "/login/",
     ]
     assert lines["/users/1"]["bytes"] == ok_headers["Content-Length"]
     assert lines["/nothing"]["bytes"] == missing_headers["Content-Length"]
