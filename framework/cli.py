@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import ipaddress
 import json
 import os
 import sys
@@ -71,6 +72,11 @@ def _describe(error: BaseException) -> str:
 
 def _run(arguments: argparse.Namespace) -> int:
     """Serve the app until Ctrl-C; with ``--reload``, from a worker restarted on changes."""
+    if arguments.debug and not is_loopback(arguments.host):
+        raise CommandError(
+            f"--debug shows tracebacks to anyone who can connect: refused on host "
+            f"{arguments.host!r}; use 127.0.0.1, ::1 or localhost"
+        )
     try:
         options = servers.ServerOptions(
             server=arguments.server,
@@ -83,18 +89,38 @@ def _run(arguments: argparse.Namespace) -> int:
         )
         if arguments.reload:
             options = replace(options, port=servers.reserve_port(options.host, options.port))
-            servers.start_reloader("framework.cli._serve_reloading", arguments.app, options)
+            servers.start_reloader(
+                "framework.cli._serve_reloading", arguments.app, options, arguments.debug
+            )
         else:
-            servers.serve(import_app(arguments.app), options, name=arguments.app)
+            app = _in_debug_mode(arguments.app) if arguments.debug else import_app(arguments.app)
+            servers.serve(app, options, name=arguments.app)
     except ValueError as error:  # bad options or a busy port
         raise CommandError(str(error)) from error
     return 0
 
 
-def _serve_reloading(target: str, options: servers.ServerOptions) -> None:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only listens on this machine: 127.0.0.0/8, ::1 or localhost."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _in_debug_mode(target: str) -> App:
+    """Import a framework App and switch its debug mode on (``run --debug``)."""
+    app = _framework_app(target)
+    app.debug = True
+    return app
+
+
+def _serve_reloading(target: str, options: servers.ServerOptions, debug: bool = False) -> None:
     """The hupper worker: import and serve; an error is one line, then wait for a fixed file."""
     try:
-        app = import_app(target)
+        app = _in_debug_mode(target) if debug else import_app(target)
     except CommandError as error:
         servers.watch_files_of(error.__cause__)
         print(f"framework: {error}", file=sys.stderr, flush=True)
@@ -108,12 +134,19 @@ def _serve_reloading(target: str, options: servers.ServerOptions) -> None:
 
 
 def _routes(arguments: argparse.Namespace) -> int:
-    """Print the route table in the order dispatch tries the routes (``--json``: for tools)."""
-    routes = _framework_app(arguments.app).router.routes
+    """Print the mounts, then the route table, in the order dispatch tries them (``--json``)."""
+    app = _framework_app(arguments.app)
+    routes = app.router.routes
     if arguments.json:
-        print(json.dumps([_route_record(route) for route in routes], indent=2))
+        records = [_mount_record(prefix, mounted) for prefix, mounted in app.mounts.items()]
+        records += [_route_record(route) for route in routes]
+        print(json.dumps(records, indent=2))
         return 0
     rows = [("PATTERN", "NAME", "VIEW", "METHODS")]
+    rows += [
+        (f"{prefix}/...", "(mount)", _view_path(mounted), "*")
+        for prefix, mounted in app.mounts.items()
+    ]
     rows += [
         (route.pattern, route.name, _view_path(route.view), ", ".join(route.view.allowed_methods))
         for route in routes
@@ -146,6 +179,11 @@ def _route_record(route: Route) -> dict[str, object]:
     }
 
 
+def _mount_record(prefix: str, app: object) -> dict[str, object]:
+    """One mount as ``framework routes --json`` prints it: every path under ``prefix``."""
+    return {"pattern": f"{prefix}/...", "mount": prefix, "app": _view_path(app)}
+
+
 def _known_template(view: type) -> str | None:
     """The view's ``template_name``, else the one template its source renders by name, if one."""
     template_name = getattr(view, "template_name", None)
@@ -155,8 +193,10 @@ def _known_template(view: type) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
-def _view_path(view: type) -> str:
-    return f"{view.__module__}.{view.__qualname__}"
+def _view_path(view: object) -> str:
+    """``module.Name`` of a class, function or instance (a mounted app may be any of them)."""
+    named = view if hasattr(view, "__qualname__") else type(view)
+    return f"{named.__module__}.{named.__qualname__}"
 
 
 def _check(arguments: argparse.Namespace) -> int:
@@ -211,6 +251,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_command.add_argument(
         "--reload", action="store_true", help="restart when a source file or template changes"
+    )
+    run_command.add_argument(
+        "--debug",
+        action="store_true",
+        help="tracebacks in the browser, templates reloaded (only on a loopback --host)",
     )
     run_command.add_argument(
         "--no-access-log",
