@@ -24,17 +24,20 @@ def prefers_json(environ: Mapping[str, Any]) -> bool:
     tie (``*/*``, or no ``Accept`` at all), by whether the request body is JSON.
     """
     accept = environ.get("HTTP_ACCEPT")
-    if accept:
-        # PERF(S5): no Accept, or one that never names JSON and either has no wildcard or
-        # names text/html first (at q=1, as browsers do), is answered without parsing it.
-        if "json" not in accept and ("*" not in accept or accept.startswith("text/html,")):
-            return False
-        qualities = dict(create_accept_header(accept).acceptable_offers(_OFFERS))
-        json_quality, html_quality = (qualities.get(offer, 0.0) for offer in _OFFERS)
-        if json_quality != html_quality:
-            return bool(json_quality > html_quality)
-        if not json_quality:
-            return False  # neither is acceptable: the HTML page, as before
+    if not accept or accept == "*/*":
+        # PERF(S5): no preference (curl's */*, or no Accept) and no body: two lookups.
+        content_type: str = environ.get("CONTENT_TYPE") or ""
+        return bool(content_type) and is_json_media_type(media_type(content_type))
+    # PERF(S5): an Accept that never names JSON and either has no wildcard or names text/html
+    # first (at q=1, as browsers do) is answered without parsing it.
+    if "json" not in accept and (accept[:10] == "text/html," or "*" not in accept):
+        return False
+    qualities = dict(create_accept_header(accept).acceptable_offers(_OFFERS))
+    json_quality, html_quality = (qualities.get(offer, 0.0) for offer in _OFFERS)
+    if json_quality != html_quality:
+        return bool(json_quality > html_quality)
+    if not json_quality:
+        return False  # neither is acceptable: the HTML page, as before
     return is_json_media_type(media_type(environ.get("CONTENT_TYPE", "")))
 
 

@@ -20,6 +20,7 @@ def prefers_json_parsing_always(accept: str, content_type: str) -> bool:
 @pytest.mark.parametrize(
     "accept",
     [
+        "*/*",
         "text/html",
         "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
         "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8",
@@ -28,7 +29,9 @@ def prefers_json_parsing_always(accept: str, content_type: str) -> bool:
         "application/xml",
     ],
 )
-@pytest.mark.parametrize("content_type", ["", "application/json", "text/plain"])
+@pytest.mark.parametrize(
+    "content_type", ["", "application/json", "application/json; charset=utf-8", "text/plain"]
+)
 def test_the_shortcut_answers_as_the_full_parse(accept: str, content_type: str) -> None:
     environ = {"HTTP_ACCEPT": accept, "CONTENT_TYPE": content_type}
 
