@@ -20,7 +20,7 @@ from jinja2 import nodes
 
 from .forms import Form
 from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
-from .routing import Route, RouteField, Router, Segment, URLBuildError, URLType
+from .routing import QUERY_KEYWORD, Route, RouteField, Router, Segment, URLBuildError, URLType
 from .signatures import annotation_mismatches
 from .views import TemplateView, View
 from .viewsource import is_framework_class, template_references
@@ -236,7 +236,7 @@ def _url_for_problem(router: Router, call: nodes.Call) -> str | None:
         route = router.route_named(name_node.value)
     except URLBuildError as error:
         return f"{shown}: {error}"
-    given = [keyword.key for keyword in call.kwargs]
+    given = [keyword.key for keyword in call.kwargs if keyword.key != QUERY_KEYWORD]
     missing = [field_name for field_name in route.fields if field_name not in given]
     unexpected = [key for key in given if key not in route.fields]
     complaints = []

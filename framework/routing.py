@@ -758,6 +758,10 @@ class Router:
         return "".join(parts)
 
 
+#: The keyword of ``url_for`` that adds a query string: never a route field (fields cannot
+#: start with ``_``).
+QUERY_KEYWORD = "_query"
+
 #: What ``url_for(..., _query=)`` takes: a mapping (or pairs) of names to a value or a list.
 QueryParams: TypeAlias = Mapping[str, Any] | Iterable[tuple[str, Any]]
 

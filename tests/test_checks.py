@@ -281,6 +281,7 @@ def test_correct_and_uncheckable_url_for_calls_are_not_reported(
         templates_dir,
         "links.html",
         "{{ url_for('home') }} {{ url_for('user', id=7) }}"
+        "{{ url_for('home', _query={'page': 2}) }} {{ url_for('user', id=7, _query=q) }}"
         "{% for id in ids %}{{ url_for('user', id=id) }}{% endfor %}"
         # Only known when the template renders, so skipped:
         "{{ url_for(route_name) }} {{ url_for('user', **params) }} {{ url_for(*arguments) }}"
