@@ -217,22 +217,26 @@ class App:
     def _mounted_app(self, environ: WSGIEnvironment) -> WSGIApplication | None:
         """The mounted app under whose prefix the path lies, with the environ shifted for it.
 
-        ``SCRIPT_NAME`` gains the prefix and ``PATH_INFO`` loses it; the prefix alone is
-        answered by the slash redirect (a response, itself a WSGI app). None: no mount.
+        ``SCRIPT_NAME`` gains the prefix and ``PATH_INFO`` loses it. The Host is checked as
+        for the routes (``allowed_hosts``); the prefix alone is answered by the slash redirect.
+        Those two answers are responses, themselves WSGI apps. None: under no mount.
         """
         path: str = environ.get("PATH_INFO", "")
         for prefix, app in self._mounts or ():
-            if not path.startswith(prefix):
-                continue
             rest = path[len(prefix) :]
-            if not rest:
-                request = Request(environ, self)
-                location = _same_site_location(environ, path + "/")
-                return self.error_response(request, errors.PermanentRedirect(location=location))
-            if rest.startswith("/"):
-                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
-                environ["PATH_INFO"] = rest
-                return app
+            if not path.startswith(prefix) or rest[:1] not in ("", "/"):
+                continue
+            try:
+                if self.host_check is not None:
+                    self.host_check.check(environ)
+                if not rest:
+                    location = _same_site_location(environ, path + "/")
+                    raise errors.PermanentRedirect(location=location)
+            except webob.exc.WSGIHTTPException as error:
+                return self.error_response(Request(environ, self), error)
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+            environ["PATH_INFO"] = rest
+            return app
         return None
 
     def _respond(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

@@ -724,3 +724,16 @@ def test_debug_switched_on_later_shows_tracebacks_and_reloads_templates(
         assert "secret-value-in-traceback" in client.get("/boom", status=500).text
     (tmp_path / "page.html").write_text("two")
     assert client.get("/page").text == "two"
+
+
+def test_a_mounted_app_is_behind_the_host_check() -> None:
+    app = make_app(allowed_hosts=["example.com"])
+    app.mount("/legacy", echo_wsgi)
+    client = TestClient(app)
+
+    refused = client.get("/legacy/a", headers={"Host": "evil.test"}, status=400)
+    redirect_refused = client.get("/legacy", headers={"Host": "evil.test"}, status=400)
+
+    assert "does not serve that host" in refused.text
+    assert redirect_refused.status_int == 400
+    assert client.get("/legacy/a", headers={"Host": "example.com"}).text == "/legacy|/a|"
