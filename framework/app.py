@@ -25,7 +25,7 @@ from . import errors
 from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS, decode_wsgi_text
 from .requests import Request
 from .responses import HandlerResult, Redirect, Response, to_response
-from .routing import Match, Route, Router, URLBuildError
+from .routing import Match, Route, Router, URLBuildError, check_pattern
 from .security import (
     CONTROL_CHARACTERS,
     HostCheck,
@@ -124,6 +124,7 @@ class App:
 
     def route(self, pattern: str, *, name: str | None = None) -> Callable[[ViewClass], ViewClass]:
         """Register the decorated view class for ``pattern``; the class is returned unchanged."""
+        check_pattern(pattern)  # a bad pattern fails here, not when the class is decorated
 
         def register(view: ViewClass) -> ViewClass:
             self.add_route(pattern, view, name=name)
@@ -135,8 +136,9 @@ class App:
         """Register ``view`` for ``pattern``; ``name`` defaults to the view class's name."""
         if not (isinstance(view, type) and issubclass(view, View)):
             raise TypeError(f"route {pattern!r}: expected a View subclass, got {view!r}")
-        route = self.router.add(pattern, view, name=name or view.__name__)
+        route = self.router.build(pattern, view, name=name or view.__name__)
         check_view(view, route)  # its handlers take the route's fields: SignatureError if not
+        self.router.register(route)
         self._has_slash_routes |= pattern.endswith("/") and pattern != "/"
         return route
 

@@ -379,7 +379,7 @@ def _split_pattern(
     pattern: str, types: dict[str, URLType]
 ) -> tuple[list[str], list[tuple[str, URLType]]]:
     """Split a pattern into its literal texts and its (name, type) fields, rejecting bad ones."""
-    _check_pattern(pattern)
+    check_pattern(pattern)
     literals = [""]
     fields: list[tuple[str, URLType]] = []
     for index, part in enumerate(_TOKEN.split(pattern)):
@@ -403,7 +403,7 @@ def _split_pattern(
     return literals, fields
 
 
-def _check_pattern(pattern: str) -> None:
+def check_pattern(pattern: str) -> None:
     """Refuse what is wrong with a pattern as a whole, before reading its fields."""
     if not isinstance(pattern, str):
         raise TypeError(f"a route pattern must be a str, not {type(pattern).__name__}")
@@ -738,6 +738,11 @@ def _segment_key(segment: Segment) -> Hashable:
     )
 
 
+def _shape(segments: tuple[Segment, ...]) -> Hashable:
+    """The paths a route matches: routes of one shape conflict (d and int give the same)."""
+    return tuple(map(_segment_key, segments))
+
+
 class Router:
     """Map paths to routes: the more literal route wins, segment by segment from the left.
 
@@ -777,13 +782,18 @@ class Router:
 
     def add(self, pattern: str, view: type[View], *, name: str) -> Route:
         """Register ``view`` for ``pattern`` under ``name``; conflicts raise RouteError."""
+        route = self.build(pattern, view, name=name)
+        self.register(route)
+        return route
+
+    def build(self, pattern: str, view: type[View], *, name: str) -> Route:
+        """Make the route ``add`` would register, without registering it: refuse a bad pattern
+        or a conflict with a registered route (RouteError), so a caller can check more first."""
         literals, declared = _split_pattern(pattern, self._types)
         fields = _narrow_fields(literals, declared)
         segments = _segments(literals, fields)
-        # Fields that match and convert alike (d and int) give the same shape, whatever their names.
-        shape = tuple(map(_segment_key, segments))
-        self._check_conflicts(pattern, name, shape)
-        route = Route(
+        self._check_conflicts(pattern, name, _shape(segments))
+        return Route(
             pattern=pattern,
             view=view,
             name=name,
@@ -793,13 +803,19 @@ class Router:
             _url_literals=tuple(quote(literal, safe=_SAFE_IN_LITERALS) for literal in literals),
             _url_types=tuple(fields),
         )
-        if not route.is_static:
+
+    def register(self, route: Route) -> None:
+        """Add a route from `build` to the table (RouteError if one registered since conflicts)."""
+        shape = _shape(route.segments)
+        self._check_conflicts(route.pattern, route.name, shape)
+        if route.is_static:
+            # Its segments are literal text only (`{{` already unescaped): the one path it matches.
+            path = "/" + "/".join("".join(map(str, segment)) for segment in route.segments)
+            self._static[path] = route
+        else:
             self._index(route)
             self._dynamic.append(route)
-        else:
-            self._static[literals[0]] = route
-        self._shapes[shape] = self._named[name] = route
-        return route
+        self._shapes[shape] = self._named[route.name] = route
 
     def _check_conflicts(self, pattern: str, name: str, shape: Hashable) -> None:
         """Reject a route that an earlier one would always shadow, or that reuses a name."""
