@@ -134,7 +134,8 @@ def _serve_reloading(target: str, options: servers.ServerOptions, debug: bool = 
 
 
 def _routes(arguments: argparse.Namespace) -> int:
-    """Print the mounts, then the route table, in the order dispatch tries them (``--json``)."""
+    """Print the mounts, then the route table: static routes, then registration order (the
+    order dispatch tries them; ``--json``: for tools)."""
     app = _framework_app(arguments.app)
     routes = app.router.routes
     if arguments.json:
@@ -265,7 +266,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_command.set_defaults(handler=_run)
 
-    routes_command = commands.add_parser("routes", help="list the routes in dispatch order")
+    routes_command = commands.add_parser(
+        "routes", help="list the routes: static ones, then in registration order"
+    )
     routes_command.add_argument("app", nargs="?", default="views:app", help=app_help)
     routes_command.add_argument(
         "--json",
