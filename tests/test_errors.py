@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 import webob.exc
-from wsgi_calls import call_app
+from wsgi_calls import call_app, make_environ
 
 from framework import App, Request, View, errors
+from framework.negotiation import prefers_json
 from framework.testing import TestClient
 
 
@@ -280,6 +281,7 @@ def test_headers_added_to_one_error_stay_on_it() -> None:
 
 JSON_ACCEPT = {"Accept": "application/json"}
 BROWSER_ACCEPT = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+BROWSER_ENVIRON = {"HTTP_ACCEPT": BROWSER_ACCEPT["Accept"]}
 
 
 def json_errors_app(templates: Path | None = None, **options: Any) -> App:
@@ -477,3 +479,32 @@ def test_error_response_overridden_in_a_subclass_answers_every_error() -> None:
     assert client.get("/nothing", status=404).headers["X-Error"] == "404"  # no shortcut
     assert client.post("/", status=405).headers["X-Error"] == "405"
     assert client.get("/nothing", headers=JSON_ACCEPT, status=404).headers["X-Error"] == "404"
+
+
+@pytest.mark.parametrize(
+    ("environ", "json_wanted"),
+    [
+        ({}, False),
+        ({"HTTP_ACCEPT": "*/*"}, False),
+        ({"HTTP_ACCEPT": ""}, False),
+        ({"HTTP_ACCEPT": "*/*", "CONTENT_TYPE": "application/json"}, True),
+        ({"CONTENT_TYPE": "application/json"}, True),
+        ({"CONTENT_TYPE": ""}, False),
+        ({"HTTP_ACCEPT": "*/*", "CONTENT_TYPE": "text/plain"}, False),
+        ({"HTTP_ACCEPT": "application/json"}, True),
+        (BROWSER_ENVIRON, False),
+        (BROWSER_ENVIRON | {"CONTENT_TYPE": "application/json"}, False),
+        ({"HTTP_ACCEPT": "text/html,application/json"}, False),  # a tie, and no JSON body
+        ({"HTTP_ACCEPT": "text/html,*/*", "CONTENT_TYPE": "application/json"}, False),
+    ],
+)
+def test_the_404_shortcut_and_prefers_json_agree(
+    environ: dict[str, str], json_wanted: bool
+) -> None:
+    full = make_environ("/nothing", **environ)
+
+    status, headers, _ = call_app(json_errors_app(), full)
+
+    assert status == "404 Not Found"
+    content_type = dict(headers)["Content-Type"]
+    assert (content_type == "application/json") is json_wanted is prefers_json(full)
