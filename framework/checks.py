@@ -42,6 +42,7 @@ __all__ = [
     "annotation_problems",
     "check_app",
     "generic_view_problems",
+    "mount_shadowed_routes",
     "template_literal_problems",
     "template_name_problems",
     "template_url_problems",
@@ -66,6 +67,7 @@ def check_app(app: App) -> list[Problem]:
     routes = app.router.routes
     return [
         *unreachable_routes(routes),
+        *mount_shadowed_routes(app),
         *template_url_problems(app),
         *template_name_problems(app),
         *generic_view_problems(routes),
@@ -250,6 +252,23 @@ def _segment_regex(segment: Segment) -> re.Pattern[str]:
 
 def _describe(route: Route) -> str:
     return f"route {route.pattern!r} (name {route.name!r})"
+
+
+def mount_shadowed_routes(app: App) -> list[Problem]:
+    """Report each route whose paths all lie under a mount: the mounted app gets them first."""
+    problems = []
+    for prefix, mounted in app.mounts.items():
+        for route in app.router.routes:
+            literal_start = route.pattern.split("{", 1)[0]
+            if route.pattern == prefix or literal_start.startswith(prefix + "/"):
+                problems.append(
+                    Problem(
+                        "unreachable route",
+                        f"{_describe(route)} can never be reached: every path it matches is "
+                        f"under the mount {prefix!r} ({mounted!r}), tried before the routes",
+                    )
+                )
+    return problems
 
 
 # Templates
