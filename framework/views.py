@@ -109,6 +109,8 @@ class View:
         ``status`` (a status with a body: 422 for a form with errors, say) and ``headers`` are
         the response's, so ``status`` and ``headers`` are not template variables.
         """
+        if status < 200 or status in (204, 304):
+            raise ValueError(f"render() needs a status with a body, not {status}")
         context.setdefault("request", self.request)
         page = self.app.templates.render(template_name, **context).encode()
         response = Response.from_bytes(page, status=status)

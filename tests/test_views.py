@@ -480,3 +480,13 @@ def test_request_route_names_the_matched_route_and_its_pattern() -> None:
     assert client.get("/users/7").json == {"name": "user", "pattern": "/users/{id:d}"}
     assert Request.blank("/users/7").route is None
     assert Request.blank("/users/7", app=app).route is None  # no route matched (yet)
+
+
+@pytest.mark.parametrize("status", [101, 204, 304])
+def test_render_refuses_a_status_without_a_body(tmp_path: Path, status: int) -> None:
+    (tmp_path / "page.html").write_text("page")
+    app = App(templates=tmp_path)
+    view = View(Request.blank("/"), app, {})
+
+    with pytest.raises(ValueError, match=f"a status with a body, not {status}"):
+        view.render("page.html", status=status)
