@@ -13,8 +13,10 @@ import webob.exc
 import webtest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from webob.multidict import GetDict, MultiDict
 
 from framework import App, Request, View, errors
+from framework.parsing import DEFAULT_MAX_FORM_FIELDS, parse_query, parse_urlencoded
 from framework.requests import MAX_JSON_DEPTH
 from framework.testing import TestClient
 
@@ -370,3 +372,47 @@ def test_a_small_body_is_read_as_the_general_path_reads_it(
             request.close_files()
 
     assert outcomes[0] == outcomes[1]
+
+
+# PERF(S6): GET and POST build their GetDict and MultiDict without the constructors, which probe
+# their argument and copy it; the constructors are the reference.
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    query=st.text(st.characters(codec="latin-1"), max_size=30),
+    body=st.text(max_size=30).map(lambda text: text.encode("utf-8")),
+)
+def test_get_and_post_are_what_the_multidict_constructors_build(query: str, body: bytes) -> None:
+    environ = webob.Request.blank("/", method="POST", body=body).environ
+    environ.update(QUERY_STRING=query, CONTENT_TYPE="application/x-www-form-urlencoded")
+    request = Request(environ)
+    try:
+        expected_query = parse_query(query, DEFAULT_MAX_FORM_FIELDS)
+    except errors.BadRequest:
+        with pytest.raises(errors.BadRequest):
+            request.GET  # noqa: B018
+    else:
+        general_query = GetDict(expected_query, environ)
+        assert type(request.GET) is GetDict
+        assert vars(request.GET) == vars(general_query)
+        assert request.GET.env is environ
+    try:
+        expected_form = parse_urlencoded(body, DEFAULT_MAX_FORM_FIELDS)
+    except errors.BadRequest:
+        with pytest.raises(errors.BadRequest):
+            request.POST  # noqa: B018
+    else:
+        assert type(request.POST) is MultiDict
+        assert vars(request.POST) == vars(MultiDict(expected_form))
+
+
+def test_a_fast_built_get_still_rewrites_the_query_string() -> None:
+    environ = webob.Request.blank("/?a=1&b=2").environ
+    request = Request(environ)
+
+    request.GET["c"] = "3 4"
+    del request.GET["a"]
+
+    assert environ["QUERY_STRING"] == "b=2&c=3+4"
+    assert list(Request(environ).GET.items()) == [("b", "2"), ("c", "3 4")]
