@@ -40,6 +40,7 @@ __all__ = [
     "parse_query",
     "parse_urlencoded",
     "read_body",
+    "read_exactly",
     "safe_filename",
 ]
 
@@ -216,11 +217,7 @@ def read_body(
         if content_length > limit:
             raise errors.PayloadTooLarge(f"The body is larger than {limit} bytes.")
         if content_length <= memory_size:
-            # One read: a file-like read(n) returns fewer than n bytes only at the end.
-            data = _read(stream, content_length)
-            if len(data) < content_length:
-                raise _cut_off(len(data), content_length)
-            return io.BytesIO(data), content_length
+            return io.BytesIO(read_exactly(stream, content_length)), content_length
         remaining = content_length
     else:
         remaining = limit + 1
@@ -244,6 +241,17 @@ def read_body(
         raise
     buffer.seek(0)
     return buffer, received
+
+
+def read_exactly(stream: SupportsRead[bytes], length: int) -> bytes:
+    """Read a body of ``length`` bytes in one read; 400 if it ends sooner or the read fails.
+
+    One read is enough: a file-like ``read(n)`` returns fewer than n bytes only at the end.
+    """
+    data = _read(stream, length)
+    if len(data) < length:
+        raise _cut_off(len(data), length)
+    return data
 
 
 def _read(stream: SupportsRead[bytes], size: int) -> bytes:

@@ -42,6 +42,9 @@ _STATUS_LINES = {code: f"{code} {reason}" for code, reason in _REASONS.items()}
 
 
 _new_object = object.__new__  # an instance without running __init__
+# PERF(S1): Content-Length values of the usual small bodies, spelled once (str() per response
+# measured 0.07 us of S1's 1.8).
+_SMALL_LENGTHS = tuple(str(length) for length in range(4096))
 
 
 class Response(webob.Response):
@@ -94,7 +97,11 @@ class Response(webob.Response):
         # PERF(S1): tests/test_responses.py compares it with the general constructor.
         response: Response = _new_object(cls)
         response._status = _STATUS_LINES[status]
-        response._headerlist = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        length = len(body)
+        response._headerlist = [
+            ("Content-Type", content_type),
+            ("Content-Length", _SMALL_LENGTHS[length] if length < 4096 else str(length)),
+        ]
         response._app_iter = [body]
         return response
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Callable
 from typing import Any
 from wsgiref.validate import validator
 
@@ -12,8 +14,10 @@ import webob.exc
 import webtest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from webob.multidict import GetDict, MultiDict
 
 from framework import App, Request, View, errors
+from framework.parsing import DEFAULT_MAX_FORM_FIELDS, parse_query, parse_urlencoded
 from framework.requests import MAX_JSON_DEPTH
 from framework.testing import TestClient
 
@@ -294,3 +298,134 @@ def test_a_body_marked_seekable_that_cannot_seek_is_read_once() -> None:
     json_type = "application/json"
     sent = client.request("/echo", method="PUT", body=b'{"n": [1]}', content_type=json_type)
     assert sent.json == {"json": {"n": [1]}, "body": 10}
+
+
+# PERF(S6): Request.body reads a small body with a declared length once, as bytes; the general
+# path (_buffered_body, then a read of the file it returns) is the reference.
+
+
+class _FailingInput:
+    """A wsgi.input whose read fails, as a server's does when the client goes away."""
+
+    def read(self, size: int = -1) -> bytes:
+        raise OSError("client went away")
+
+
+def _body_outcome(request: Request, read: Any) -> tuple[Any, ...]:
+    """What reading the body gave (bytes, or the error's type and text) and left in the environ."""
+    try:
+        result: Any = read()
+    except webob.exc.WSGIHTTPException as error:
+        result = (type(error), str(error))
+    environ = request.environ
+    stream = environ["wsgi.input"]
+    left = stream.read() if hasattr(stream, "seek") else type(stream)
+    return (
+        result,
+        left,
+        environ.get("CONTENT_LENGTH"),
+        environ.get("webob.is_body_seekable"),
+        [type(file) for file in request.open_files or ()],
+    )
+
+
+def _general_body(request: Request) -> bytes:
+    stream = request._buffered_body()
+    body = stream.read()
+    stream.seek(0)
+    return body
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    data=st.binary(max_size=40),
+    declared=st.one_of(
+        st.none(),
+        st.integers(min_value=-3, max_value=60).map(str),
+        st.sampled_from(["0", "007", "", "1e3", "١"]),
+    ),
+    max_body_size=st.integers(min_value=0, max_value=50),
+    tempfile_limit=st.sampled_from([5, 1024 * 1024]),
+    seekable=st.booleans(),
+    failing=st.booleans(),
+)
+def test_a_small_body_is_read_as_the_general_path_reads_it(
+    data: bytes,
+    declared: str | None,
+    max_body_size: int,
+    tempfile_limit: int,
+    seekable: bool,
+    failing: bool,
+) -> None:
+    app = App(max_body_size=max_body_size)
+
+    class SmallBuffer(Request):
+        request_body_tempfile_limit = tempfile_limit
+
+    outcomes = []
+    for read in (lambda request: request.body, _general_body):
+        environ = webob.Request.blank("/", method="POST").environ
+        environ["wsgi.input"] = _FailingInput() if failing else io.BytesIO(data)
+        environ.pop("CONTENT_LENGTH", None)
+        if declared is not None:
+            environ["CONTENT_LENGTH"] = declared
+        if seekable and not failing:
+            environ["webob.is_body_seekable"] = True
+        request = SmallBuffer(environ, app)
+        outcomes.append(_body_outcome(request, lambda request=request, read=read: read(request)))
+        if request.open_files:
+            request.close_files()
+
+    assert outcomes[0] == outcomes[1]
+
+
+# PERF(S6): GET and POST build their GetDict and MultiDict without the constructors, which probe
+# their argument and copy it; the constructors are the reference.
+
+
+def _built_as_by_constructor(
+    parse: Callable[[], list[tuple[str, str]]],
+    read: Callable[[], Any],
+    construct: Callable[[list[tuple[str, str]]], Any],
+) -> None:
+    """``read()`` gives what ``construct`` builds from ``parse()``'s pairs, or the same 400."""
+    try:
+        pairs = parse()
+    except errors.BadRequest:
+        with pytest.raises(errors.BadRequest):
+            read()
+        return
+    fast, general = read(), construct(pairs)
+    assert type(fast) is type(general)
+    assert vars(fast) == vars(general)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    query=st.text(st.characters(codec="latin-1"), max_size=30),
+    body=st.text(max_size=30).map(lambda text: text.encode("utf-8")),
+)
+def test_get_and_post_are_what_the_multidict_constructors_build(query: str, body: bytes) -> None:
+    environ = webob.Request.blank("/", method="POST", body=body).environ
+    environ.update(QUERY_STRING=query, CONTENT_TYPE="application/x-www-form-urlencoded")
+    request = Request(environ)
+
+    _built_as_by_constructor(
+        lambda: parse_query(query, DEFAULT_MAX_FORM_FIELDS),
+        lambda: request.GET,
+        lambda pairs: GetDict(pairs, environ),  # vars() holds env: the same environ
+    )
+    _built_as_by_constructor(
+        lambda: parse_urlencoded(body, DEFAULT_MAX_FORM_FIELDS), lambda: request.POST, MultiDict
+    )
+
+
+def test_a_fast_built_get_still_rewrites_the_query_string() -> None:
+    environ = webob.Request.blank("/?a=1&b=2").environ
+    request = Request(environ)
+
+    request.GET["c"] = "3 4"
+    del request.GET["a"]
+
+    assert environ["QUERY_STRING"] == "b=2&c=3+4"
+    assert list(Request(environ).GET.items()) == [("b", "2"), ("c", "3 4")]

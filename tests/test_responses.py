@@ -201,6 +201,15 @@ def test_from_bytes_then_cookies_and_vary_as_webobs_constructor(content_type: st
     assert _sent(fast) == _sent(general)
 
 
+@pytest.mark.parametrize("length", [0, 1, 13, 4095, 4096, 4097, 70_000])
+def test_from_bytes_spells_every_content_length_as_webob_does(length: int) -> None:
+    """PERF(S1): lengths under 4096 come from a table, longer ones from str()."""
+    body = b"x" * length
+    general = Response(body=body, content_type="text/plain", charset=None)
+
+    assert Response.from_bytes(body, content_type="text/plain").headerlist == general.headerlist
+
+
 def test_from_bytes_is_the_reason_phrase_webob_writes() -> None:
     for code in (200, 201, 404, 413, 500):
         assert Response.from_bytes(b"", status=code).status == webob.Response(status=code).status
