@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import errors
 from .app import App
 from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
+from .groups import Routes
 from .parsing import UploadedFile
 from .requests import Request
 from .responses import RedirectError, Response, redirect, safe_next
@@ -22,6 +23,7 @@ __all__ = [
     "RedirectView",
     "Request",
     "Response",
+    "Routes",
     "Session",
     "TemplateView",
     "UpdateView",

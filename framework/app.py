@@ -13,6 +13,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,6 +23,8 @@ import webob
 import webob.exc
 
 from . import errors
+from .groups import Routes, normalise_prefix
+from .hooks import HookChain, RequestHooks
 from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS, decode_wsgi_text
 from .requests import Request
 from .responses import HandlerResult, Redirect, Response, to_response
@@ -58,7 +61,7 @@ _QUERY_SAFE = "=&;%+/?:@!$'()*,~"
 _PATH_SAFE = "/:@!$&'()*+,;=~"
 
 
-class App:
+class App(RequestHooks):
     """A WSGI application made of routes to class-based views.
 
     ``templates`` is a directory or a list of them, relative to the module that creates
@@ -87,6 +90,7 @@ class App:
         allowed_hosts: Iterable[str] | None = None,
     ) -> None:
         base_directory = _caller_directory()
+        super().__init__()
         self.debug = debug
         self.max_path_length = max_path_length
         self.max_body_size = max_body_size
@@ -101,6 +105,11 @@ class App:
         self.router = Router()
         # Whether a slash redirect is possible at all: spares unmatched paths a second lookup.
         self._has_slash_routes = False
+        #: Route name -> the groups it was included from, outermost first.
+        self._route_groups: dict[str, tuple[Routes, ...]] = {}
+        # Route name -> what runs around its view, for the routes that have something (hooks,
+        # prepare): resolved when the route is added or hooks change (see _set_up).
+        self._route_setups: dict[str, _RouteSetup] = {}
         self.templates = Templates(
             resolve_directories(templates, base_directory),
             url_for=self.url_for,
@@ -134,7 +143,52 @@ class App:
         route = self.router.add(pattern, view, name=name or view.__name__)
         check_view(view, route)  # its handlers take the route's fields: SignatureError if not
         self._has_slash_routes |= pattern.endswith("/") and pattern != "/"
+        self._set_up(route)
         return route
+
+    def include(self, routes: Routes, *, prefix: str = "", namespace: str | None = None) -> None:
+        """Register every route of the group ``routes`` under ``prefix``, named ``namespace.name``.
+
+        The routes go through ``add_route`` as if declared here; the group's URL types are added
+        to the app's (the same type again is fine); its hooks run for its routes only.
+        """
+        if not isinstance(routes, Routes):
+            raise TypeError(f"include() expects a Routes group, got {routes!r}")
+        for type_name, regex, convert, format in routes.all_types():
+            known = self.router.url_type(type_name)
+            # The same type again is fine: a group included twice declares its types twice.
+            if known is None or (known.regex, known.convert, known.format) != (
+                regex,
+                convert,
+                format,
+            ):
+                self.router.add_type(type_name, regex, convert, format)
+        for group_route in list(routes.flatten(normalise_prefix(prefix), namespace)):
+            self._route_groups[group_route.name] = group_route.groups
+            try:
+                self.add_route(group_route.pattern, group_route.view, name=group_route.name)
+            except Exception:
+                del self._route_groups[group_route.name]
+                raise
+            for group in group_route.groups:
+                group.notify_on_change(self.hooks_changed)
+
+    def hooks_changed(self) -> None:
+        """Resolve every route's hooks again (a hook was added to the app or a group)."""
+        for route in self.router.routes:
+            self._set_up(route)
+
+    def _set_up(self, route: Route) -> None:
+        """Record what runs around the route's view, if anything does (else the route pays
+        nothing for hooks and policies)."""
+        setup = _RouteSetup(
+            hooks=HookChain.of((self, *self._route_groups.get(route.name, ()))),
+            prepare=route.view.prepare is not View.prepare,
+        )
+        if setup.hooks.any or setup.prepare:
+            self._route_setups[route.name] = setup
+        else:
+            self._route_setups.pop(route.name, None)
 
     def route_type(
         self,
@@ -179,6 +233,8 @@ class App:
         """
         request: Request | None = None
         response: webob.Response
+        setup: _RouteSetup | None = None
+        failure: Exception | None = None
         try:
             try:
                 # 1. The Host, when allowed_hosts is set.
@@ -197,7 +253,12 @@ class App:
                 route, params = match
                 request = Request(environ, self, route.name, params)
                 view = route.view(request, self, params)
-                if type(view).dispatch is View.dispatch:
+                setups = self._route_setups
+                setup = setups.get(route.name) if setups else None
+                result: HandlerResult
+                if setup is not None:  # PERF(S1, S2): one branch for routes without hooks
+                    result = self._run_view(setup, view, request, params)
+                elif type(view).dispatch is View.dispatch:
                     # PERF(S1): what View.dispatch does, inlined: spares a call and a copy of
                     # the params (tests/test_views.py compares it with dispatch through super()).
                     result = view.handler_for(request)(request, **params)
@@ -216,7 +277,8 @@ class App:
             if request.loaded_session is not None:
                 self._save_session(request, response)
             return response
-        except Exception:
+        except Exception as error:
+            failure = error
             logger.exception(
                 "Unhandled exception in %s %r",
                 environ.get("REQUEST_METHOD"),
@@ -224,8 +286,39 @@ class App:
             )
             return self._server_error_response(request or Request(environ, self))
         finally:
-            if request is not None and request.open_files is not None:
-                request.close_files()
+            if request is not None and (request.open_files is not None or setup is not None):
+                self._finish(request, setup, failure)
+
+    def _run_view(
+        self, setup: _RouteSetup, view: View, request: Request, params: dict[str, Any]
+    ) -> webob.Response:
+        """The response on a route with hooks or ``prepare``: the before_request hooks (one may
+        answer instead of the view), the 405 and CSRF checks, ``prepare``, the handler; then the
+        after_request hooks, on the error page too if one of these raised an HTTP error."""
+        result: HandlerResult | None
+        try:
+            result = setup.hooks.run_before(request)
+            if result is None:
+                handler = view.handler_for(request)
+                if setup.prepare and request.environ["REQUEST_METHOD"] != "OPTIONS":
+                    view.prepare(request, **params)
+                if type(view).dispatch is View.dispatch:
+                    result = handler(request, **params)
+                else:
+                    result = view.dispatch(request, **params)
+            response = self._response_for(request, result, view)
+        except webob.exc.WSGIHTTPException as error:
+            response = self._response_for(request, error)
+        return setup.hooks.run_after(request, response)
+
+    def _finish(
+        self, request: Request, setup: _RouteSetup | None, failure: Exception | None
+    ) -> None:
+        """Close the request's files, then run the teardown_request hooks, whatever happened."""
+        if request.open_files is not None:
+            request.close_files()
+        if setup is not None:
+            setup.hooks.run_teardown(request, failure)
 
     def _response_for(
         self,
@@ -330,6 +423,15 @@ class App:
             )
             return Response.from_bytes(page, status=500)
         return self.error_response(request, errors.InternalServerError())
+
+
+@dataclass(frozen=True)
+class _RouteSetup:
+    """What runs around one route's view besides its handler."""
+
+    hooks: HookChain
+    #: Whether the view defines ``prepare``.
+    prepare: bool
 
 
 def _same_site_location(environ: WSGIEnvironment, raw_path: str) -> str:

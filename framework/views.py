@@ -44,12 +44,15 @@ class View:
     #: Skip the CSRF check, for endpoints authenticated otherwise (an API token, not a cookie).
     csrf_exempt: ClassVar[bool] = False
 
+    #: HTTP methods whose like-named method is not their handler (DeleteView's ``delete`` hook).
+    not_handlers: ClassVar[frozenset[str]] = frozenset()
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         names = {
             method: method.lower()
             for method in HTTP_METHODS
-            if callable(getattr(cls, method.lower(), None))
+            if callable(getattr(cls, method.lower(), None)) and method not in cls.not_handlers
         }
         if "GET" in names:
             names.setdefault("HEAD", "get")
@@ -68,6 +71,10 @@ class View:
         """
         result: HandlerResult = self.handler_for(request)(request, **params)
         return result
+
+    def prepare(self, request: Request, /, **params: Any) -> None:
+        """Run before the handler of every method but OPTIONS: load what every handler needs,
+        or raise an ``errors.*`` to answer instead. Costs nothing when not overridden."""
 
     def handler_for(self, request: Request) -> Callable[..., HandlerResult]:
         """Return the bound handler for ``request.method``, once the method may run at all.

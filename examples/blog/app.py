@@ -16,14 +16,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, overload
+from typing import overload
 
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from framework import App, CreateView, DeleteView, DetailView, ListView, Request, UpdateView, View
+from framework import (
+    App,
+    CreateView,
+    DeleteView,
+    DetailView,
+    ListView,
+    Request,
+    Routes,
+    UpdateView,
+    View,
+)
 from framework.forms import Form
-from framework.responses import HandlerResult
 
 DATABASE_VARIABLE = "BLOG_DATABASE"
 DEFAULT_DATABASE = Path(__file__).resolve().with_name("blog.sqlite3")
@@ -55,6 +64,22 @@ class Post:
     @property
     def created_at(self) -> datetime:
         return datetime.fromisoformat(self.created)
+
+
+def request_db(request: Request) -> sqlite3.Connection:
+    """The request's connection, opened on first use; ``close_db`` closes it after the response."""
+    connection: sqlite3.Connection | None = request.environ.get("blog.db")
+    if connection is None:
+        connection = request.environ["blog.db"] = connect()
+    return connection
+
+
+@app.teardown_request
+def close_db(request: Request, error: BaseException | None) -> None:
+    """Close the connection the request opened, if any, whatever happened to the request."""
+    connection = request.environ.pop("blog.db", None)
+    if connection is not None:
+        connection.close()
 
 
 def connect() -> sqlite3.Connection:
@@ -135,26 +160,15 @@ class PostForm(Form):
 
 
 class UsesDatabase(View):
-    """Gives a view ``self.db``: one connection per request, opened on first use and closed
-    when the view is done.
-
-    The framework has no request teardown hook yet; issue #13's will replace this dispatch.
-    """
-
-    _db: sqlite3.Connection | None = None
+    """Gives a view ``self.db``: the request's connection (``close_db`` closes it)."""
 
     @property
     def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._db = connect()
-        return self._db
+        return request_db(self.request)
 
-    def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
-        try:
-            return super().dispatch(request, **params)
-        finally:
-            if self._db is not None:
-                self._db.close()
+
+# The pages under /posts/, declared as a group and included below.
+posts = Routes()
 
 
 @app.route("/", name="posts")
@@ -166,7 +180,7 @@ class PostList(UsesDatabase, ListView):
         return Posts(self.db)
 
 
-@app.route("/posts/new", name="post_create")
+@posts.route("/new", name="post_create")
 class PostCreate(UsesDatabase, CreateView):
     template_name = "post_form.html"
     form_class = PostForm
@@ -186,7 +200,7 @@ class PostCreate(UsesDatabase, CreateView):
         return self.request.url_for("post", slug=obj.slug)
 
 
-@app.route("/posts/{slug:slug}", name="post")
+@posts.route("/{slug:slug}", name="post")
 class PostDetail(UsesDatabase, DetailView):
     template_name = "post_detail.html"
 
@@ -194,7 +208,7 @@ class PostDetail(UsesDatabase, DetailView):
         return find_post(self.db, slug)
 
 
-@app.route("/posts/{slug:slug}/edit", name="post_edit")
+@posts.route("/{slug:slug}/edit", name="post_edit")
 class PostUpdate(UsesDatabase, UpdateView):
     template_name = "post_form.html"
     form_class = PostForm
@@ -215,7 +229,7 @@ class PostUpdate(UsesDatabase, UpdateView):
         return self.request.url_for("post", slug=obj.slug)
 
 
-@app.route("/posts/{slug:slug}/delete", name="post_delete")
+@posts.route("/{slug:slug}/delete", name="post_delete")
 class PostDelete(UsesDatabase, DeleteView):
     template_name = "post_confirm_delete.html"
     success_url = "posts"
@@ -228,6 +242,8 @@ class PostDelete(UsesDatabase, DeleteView):
             self.db.execute("DELETE FROM posts WHERE id = ?", (obj.id,))
         self.request.flash(f"Deleted “{obj.title}”.")
 
+
+app.include(posts, prefix="/posts")
 
 if __name__ == "__main__":
     from framework.servers import ServerOptions, serve
