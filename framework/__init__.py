@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import errors
+from .access import login, logout
 from .app import App
 from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 from .groups import Routes
@@ -30,6 +31,8 @@ __all__ = [
     "UploadedFile",
     "View",
     "errors",
+    "login",
+    "logout",
     "redirect",
     "safe_next",
 ]

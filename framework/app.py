@@ -4,7 +4,10 @@ A request's whole path is visible here: ``__call__`` hands ``/static/`` to White
 (when configured); ``handle`` checks the Host (when configured), matches a route, builds
 the ``Request`` and the view, dispatches to its handler, turns the result into a response
 (``_response_for``: error pages, redirects, CR/LF in headers refused), saves the session
-(``_save_session``), and turns every exception into an error page, in one place.
+(``_save_session``), and turns every exception into an error page, in one place. A route with
+request hooks, access rules or ``prepare`` goes through ``_run_view`` (hooks, 405, CSRF, login,
+``allow``, ``prepare``, handler, after hooks) and ``_finish`` (teardown hooks); one without pays
+a single branch for them.
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import webob
 import webob.exc
 
 from . import errors
-from .groups import Routes, normalise_prefix
-from .hooks import HookChain, RequestHooks
+from .access import USER_ID_KEY, RouteAccess
+from .groups import RouteDeclarations, Routes, normalise_prefix
+from .hooks import HookChain
 from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS, decode_wsgi_text
 from .requests import Request
 from .responses import HandlerResult, Redirect, Response, to_response
@@ -50,7 +54,6 @@ __all__ = ["App"]
 
 logger = logging.getLogger("framework")
 
-ViewClass = TypeVar("ViewClass", bound=type[View])
 
 # PERF(S5): the default 404 page, rendered once, for paths no route matches without a 404.html.
 _NOT_FOUND_PAGE = errors.default_page(errors.NotFound())
@@ -61,7 +64,7 @@ _QUERY_SAFE = "=&;%+/?:@!$'()*,~"
 _PATH_SAFE = "/:@!$&'()*+,;=~"
 
 
-class App(RequestHooks):
+class App(RouteDeclarations):
     """A WSGI application made of routes to class-based views.
 
     ``templates`` is a directory or a list of them, relative to the module that creates
@@ -73,6 +76,10 @@ class App(RequestHooks):
     ``session_max_age`` and ``session_cookie_secure``. Limits: ``max_body_size`` (bytes, 413
     beyond), ``max_form_fields`` (per query string or form), ``max_path_length`` (414 beyond)
     and ``allowed_hosts`` (other ``Host`` headers get 400; by default any host).
+
+    Users: ``user_loader(user_id)`` returns the user ``framework.login`` stored the id of (or
+    None), as ``request.user``; ``login_route`` names the page anonymous browsers are sent to
+    by ``login_required`` views (without it they get 401).
     """
 
     def __init__(
@@ -88,6 +95,8 @@ class App(RequestHooks):
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_form_fields: int = DEFAULT_MAX_FORM_FIELDS,
         allowed_hosts: Iterable[str] | None = None,
+        user_loader: Callable[[Any], Any] | None = None,
+        login_route: str | None = None,
     ) -> None:
         base_directory = _caller_directory()
         super().__init__()
@@ -102,6 +111,8 @@ class App(RequestHooks):
         self.sessions = SessionCookies(
             secret_key, max_age=session_max_age, secure=session_cookie_secure
         )
+        self.user_loader = user_loader
+        self.login_route = login_route
         self.router = Router()
         # Whether a slash redirect is possible at all: spares unmatched paths a second lookup.
         self._has_slash_routes = False
@@ -126,15 +137,6 @@ class App(RequestHooks):
         )
 
     # Registration
-
-    def route(self, pattern: str, *, name: str | None = None) -> Callable[[ViewClass], ViewClass]:
-        """Register the decorated view class for ``pattern``; the class is returned unchanged."""
-
-        def register(view: ViewClass) -> ViewClass:
-            self.add_route(pattern, view, name=name)
-            return view
-
-        return register
 
     def add_route(self, pattern: str, view: type[View], *, name: str | None = None) -> Route:
         """Register ``view`` for ``pattern``; ``name`` defaults to the view class's name."""
@@ -178,14 +180,23 @@ class App(RequestHooks):
         for route in self.router.routes:
             self._set_up(route)
 
+    def route_access(self, route: Route) -> RouteAccess:
+        """The access rules of a route: its view's, with its groups' ``login_required`` default."""
+        group_default = None
+        for group in self._route_groups.get(route.name, ()):
+            if group.login_required is not None:
+                group_default = group.login_required  # the innermost group's setting wins
+        return RouteAccess.of(route.view, group_default)
+
     def _set_up(self, route: Route) -> None:
         """Record what runs around the route's view, if anything does (else the route pays
         nothing for hooks and policies)."""
         setup = _RouteSetup(
             hooks=HookChain.of((self, *self._route_groups.get(route.name, ()))),
+            access=self.route_access(route),
             prepare=route.view.prepare is not View.prepare,
         )
-        if setup.hooks.any or setup.prepare:
+        if setup.hooks.any or setup.access.checked or setup.prepare:
             self._route_setups[route.name] = setup
         else:
             self._route_setups.pop(route.name, None)
@@ -199,6 +210,13 @@ class App(RequestHooks):
     ) -> None:
         """Add a URL parameter type usable as ``{field:name}``, for matching and for ``url_for``."""
         self.router.add_type(name, regex, convert, format)
+
+    def load_user(self, request: Request) -> Any:
+        """The user whose id ``login`` stored in the session, or None: ``request.user``."""
+        user_id = request.session.get(USER_ID_KEY)
+        if user_id is None or self.user_loader is None:
+            return None
+        return self.user_loader(user_id)
 
     def url_for(self, route_name: str, /, **params: Any) -> str:
         """Build the path of the route called ``route_name``; every path built routes back to it."""
@@ -249,14 +267,16 @@ class App(RequestHooks):
                         # PERF(S5): without a 404.html a miss needs no Request and no rendering.
                         return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
                     raise errors.NotFound()
-                # 3. The request and the view; 4. the handler, after the 405 and CSRF checks.
+                # 3. The request and the view; 4. the handler, after the 405 and CSRF checks
+                # (and, where the route has them, hooks, access rules and prepare: _run_view).
                 route, params = match
                 request = Request(environ, self, route.name, params)
                 view = route.view(request, self, params)
                 setups = self._route_setups
                 setup = setups.get(route.name) if setups else None
                 result: HandlerResult
-                if setup is not None:  # PERF(S1, S2): one branch for routes without hooks
+                # PERF(S1, S2): one branch for routes without hooks, access rules or prepare.
+                if setup is not None:
                     result = self._run_view(setup, view, request, params)
                 elif type(view).dispatch is View.dispatch:
                     # PERF(S1): what View.dispatch does, inlined: spares a call and a copy of
@@ -292,16 +312,20 @@ class App(RequestHooks):
     def _run_view(
         self, setup: _RouteSetup, view: View, request: Request, params: dict[str, Any]
     ) -> webob.Response:
-        """The response on a route with hooks or ``prepare``: the before_request hooks (one may
-        answer instead of the view), the 405 and CSRF checks, ``prepare``, the handler; then the
-        after_request hooks, on the error page too if one of these raised an HTTP error."""
+        """The response on a route with hooks, access rules or ``prepare``: the before_request
+        hooks (one may answer instead of the view), the 405 and CSRF checks, ``login_required``,
+        ``allow``, ``prepare``, the handler; then the after_request hooks, on the error page too
+        if one of these raised an HTTP error."""
         result: HandlerResult | None
         try:
             result = setup.hooks.run_before(request)
             if result is None:
-                handler = view.handler_for(request)
-                if setup.prepare and request.environ["REQUEST_METHOD"] != "OPTIONS":
-                    view.prepare(request, **params)
+                handler = view.handler_for(request)  # 405, CSRF
+                if request.environ["REQUEST_METHOD"] != "OPTIONS":  # OPTIONS is never blocked
+                    if setup.access.checked:
+                        setup.access.check(view, request, params)  # login, allow
+                    if setup.prepare:
+                        view.prepare(request, **params)
                 if type(view).dispatch is View.dispatch:
                     result = handler(request, **params)
                 else:
@@ -430,6 +454,7 @@ class _RouteSetup:
     """What runs around one route's view besides its handler."""
 
     hooks: HookChain
+    access: RouteAccess
     #: Whether the view defines ``prepare``.
     prepare: bool
 

@@ -24,7 +24,7 @@ from .routing import RouteError
 if TYPE_CHECKING:
     from .views import View
 
-__all__ = ["GroupRoute", "Routes", "normalise_prefix"]
+__all__ = ["GroupRoute", "RouteDeclarations", "Routes", "normalise_prefix"]
 
 ViewClass = TypeVar("ViewClass", bound="type[View]")
 
@@ -40,7 +40,24 @@ class GroupRoute:
     groups: tuple[Routes, ...]
 
 
-class Routes(RequestHooks):
+class RouteDeclarations(RequestHooks):
+    """What an App and a group declare alike: request hooks, and routes with ``@route``."""
+
+    def route(self, pattern: str, *, name: str | None = None) -> Callable[[ViewClass], ViewClass]:
+        """Register the decorated view class for ``pattern``; the class is returned unchanged."""
+
+        def declare(view: ViewClass) -> ViewClass:
+            self.add_route(pattern, view, name=name)
+            return view
+
+        return declare
+
+    def add_route(self, pattern: str, view: type[View], *, name: str | None = None) -> object:
+        """Register ``view`` for ``pattern``; ``name`` defaults to the view class's name."""
+        raise NotImplementedError
+
+
+class Routes(RouteDeclarations):
     """A group of routes, declared as on an App (``route``, ``add_route``, ``route_type``).
 
     ``login_required=True`` makes its views (and those of the groups it includes) require a
@@ -55,15 +72,6 @@ class Routes(RequestHooks):
         self.entries: list[tuple[Any, ...]] = []
         #: URL types: (name, regex, convert, format).
         self.types: list[tuple[str, str, Callable[[str], Any], Callable[[Any], str]]] = []
-
-    def route(self, pattern: str, *, name: str | None = None) -> Callable[[ViewClass], ViewClass]:
-        """Declare the decorated view class for ``pattern``; the class is returned unchanged."""
-
-        def declare(view: ViewClass) -> ViewClass:
-            self.add_route(pattern, view, name=name)
-            return view
-
-        return declare
 
     def add_route(self, pattern: str, view: type[View], *, name: str | None = None) -> None:
         """Declare ``view`` for ``pattern``; ``name`` defaults to the view class's name.
