@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 import webob
 import webob.exc
@@ -32,7 +32,7 @@ from .hooks import HookChain
 from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS, decode_wsgi_text
 from .requests import Request
 from .responses import HandlerResult, Redirect, Response, to_response
-from .routing import Match, Route, Router
+from .routing import Match, Route, Router, URLBuildError
 from .security import (
     CONTROL_CHARACTERS,
     HostCheck,
@@ -76,6 +76,8 @@ class App(RouteDeclarations):
     ``session_max_age`` and ``session_cookie_secure``. Limits: ``max_body_size`` (bytes, 413
     beyond), ``max_form_fields`` (per query string or form), ``max_path_length`` (414 beyond)
     and ``allowed_hosts`` (other ``Host`` headers get 400; by default any host).
+    ``canonical_urls=True`` redirects (308) a GET or HEAD whose path is not the one ``url_for``
+    builds for its route and parameters (``/users/007`` to ``/users/7``).
 
     Users: ``user_loader(user_id)`` returns the user ``framework.login`` stored the id of (or
     None), as ``request.user``; ``login_route`` names the page anonymous browsers are sent to
@@ -97,6 +99,7 @@ class App(RouteDeclarations):
         allowed_hosts: Iterable[str] | None = None,
         user_loader: Callable[[Any], Any] | None = None,
         login_route: str | None = None,
+        canonical_urls: bool = False,
     ) -> None:
         base_directory = _caller_directory()
         super().__init__()
@@ -108,6 +111,7 @@ class App(RouteDeclarations):
             normalise_allowed_hosts(allowed_hosts) if allowed_hosts is not None else None
         )
         self.host_check = HostCheck(self.allowed_hosts) if self.allowed_hosts is not None else None
+        self.canonical_urls = canonical_urls
         self.sessions = SessionCookies(
             secret_key, max_age=session_max_age, secure=session_cookie_secure
         )
@@ -142,8 +146,9 @@ class App(RouteDeclarations):
         """Register ``view`` for ``pattern``; ``name`` defaults to the view class's name."""
         if not (isinstance(view, type) and issubclass(view, View)):
             raise TypeError(f"route {pattern!r}: expected a View subclass, got {view!r}")
-        route = self.router.add(pattern, view, name=name or view.__name__)
+        route = self.router.build(pattern, view, name=name or view.__name__)
         check_view(view, route)  # its handlers take the route's fields: SignatureError if not
+        self.router.register(route)
         self._has_slash_routes |= pattern.endswith("/") and pattern != "/"
         self._set_up(route)
         return route
@@ -267,23 +272,23 @@ class App(RouteDeclarations):
                         # PERF(S5): without a 404.html a miss needs no Request and no rendering.
                         return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
                     raise errors.NotFound()
+                route, params = match
+                if self.canonical_urls:  # a GET or HEAD spelled otherwise than url_for: 308
+                    self._redirect_to_canonical(environ, route, params)
                 # 3. The request and the view; 4. the handler, after the 405 and CSRF checks
                 # (and, where the route has them, hooks, access rules and prepare: _run_view).
-                route, params = match
                 request = Request(environ, self, route.name, params)
                 view = route.view(request, self, params)
                 setups = self._route_setups
                 setup = setups.get(route.name) if setups else None
                 result: HandlerResult
-                # PERF(S1, S2): one branch for routes without hooks, access rules or prepare.
-                if setup is not None:
-                    result = self._run_view(setup, view, request, params)
-                elif type(view).dispatch is View.dispatch:
+                if setup is None and type(view).dispatch is View.dispatch:
                     # PERF(S1): what View.dispatch does, inlined: spares a call and a copy of
-                    # the params (tests/test_views.py compares it with dispatch through super()).
+                    # the params (tests/test_views.py compares it with dispatch through super()),
+                    # for routes without hooks, access rules or prepare.
                     result = view.handler_for(request)(request, **params)
                 else:
-                    result = view.dispatch(request, **params)
+                    result = self._run_view(setup, view, request, params)
                 # 5. The response, for what the handler returned or (below) an error raised.
                 if type(result) is str:  # PERF(S1): the most common return value, a page
                     response = Response.from_bytes(result.encode())
@@ -310,12 +315,15 @@ class App(RouteDeclarations):
                 self._finish(request, setup, failure)
 
     def _run_view(
-        self, setup: _RouteSetup, view: View, request: Request, params: dict[str, Any]
-    ) -> webob.Response:
-        """The response on a route with hooks, access rules or ``prepare``: the before_request
-        hooks (one may answer instead of the view), the 405 and CSRF checks, ``login_required``,
-        ``allow``, ``prepare``, the handler; then the after_request hooks, on the error page too
-        if one of these raised an HTTP error."""
+        self, setup: _RouteSetup | None, view: View, request: Request, params: dict[str, Any]
+    ) -> HandlerResult:
+        """What the view answers when it overrides ``dispatch`` or its route has hooks, access
+        rules or ``prepare``: the before_request hooks (one may answer instead of the view), the
+        405 and CSRF checks, ``login_required``, ``allow``, ``prepare``, the handler (through
+        ``dispatch``); then the after_request hooks, on the error page too if one of these
+        raised an HTTP error."""
+        if setup is None:
+            return view.dispatch(request, **params)
         result: HandlerResult | None
         try:
             result = setup.hooks.run_before(request)
@@ -397,6 +405,32 @@ class App(RouteDeclarations):
             raise errors.PermanentRedirect(location=_same_site_location(environ, raw_path + "/"))
         return None
 
+    def _redirect_to_canonical(
+        self, environ: WSGIEnvironment, route: Route, params: dict[str, Any]
+    ) -> None:
+        """Raise the 308 to ``url_for``'s path when a GET or HEAD spelled its path otherwise.
+
+        The path as the client wrote it (``REQUEST_URI`` from waitress and uWSGI, ``RAW_URI``
+        from gunicorn) is compared with the canonical one, percent-encoding included; without
+        it (wsgiref, WebTest) only the decoded ``PATH_INFO`` is, so ``/users/007`` is redirected
+        but ``/hello/%41`` is not.
+        """
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return
+        try:
+            canonical = _mount(environ) + self.router.url_for(route.name, **params)
+        except URLBuildError:  # a custom type whose format does not route back: keep the path
+            return
+        path = environ.get("SCRIPT_NAME", "") + (environ.get("PATH_INFO") or "/")
+        sent = _sent_path(environ)
+        if sent is None or _decoded(sent) != path:  # none, or stale: rewritten after the server
+            sent = None
+            if _decoded(canonical) == path:
+                return
+        if sent == canonical or canonical.startswith("//"):
+            return
+        raise errors.PermanentRedirect(location=_location(environ, canonical))
+
     def _empty_path(self, environ: WSGIEnvironment) -> str:
         """An empty ``PATH_INFO`` is ``/``; mounted (``SCRIPT_NAME=/approot``), it is the slash
         redirect to ``/approot/``, so relative links on the index page resolve below the mount."""
@@ -461,8 +495,37 @@ class _RouteSetup:
 
 def _same_site_location(environ: WSGIEnvironment, raw_path: str) -> str:
     """Percent-encode a PEP 3333 path (and query) into a Location that stays on this site."""
-    location = quote(environ.get("SCRIPT_NAME", "").encode("latin-1"), safe=_PATH_SAFE)
-    location += quote(raw_path.encode("latin-1"), safe=_PATH_SAFE)
+    return _location(environ, _mount(environ) + quote(raw_path.encode("latin-1"), safe=_PATH_SAFE))
+
+
+def _mount(environ: WSGIEnvironment) -> str:
+    """The mount point (``SCRIPT_NAME``), percent-encoded."""
+    script_name = environ.get("SCRIPT_NAME")
+    return quote(script_name.encode("latin-1"), safe=_PATH_SAFE) if script_name else ""
+
+
+def _sent_path(environ: WSGIEnvironment) -> str | None:
+    """The path of the request target as the client sent it, when the server says."""
+    target = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    if not isinstance(target, str) or not target:
+        return None
+    if not target.startswith("/"):  # absolute-form: http://host/path?query
+        target = urlsplit(target).path
+    return target.partition("?")[0]
+
+
+def _decoded(path: str) -> str | None:
+    """A percent-encoded path (a PEP 3333 latin-1 str) as PATH_INFO gives it, or None."""
+    if "%" not in path and path.isascii():
+        return path
+    try:
+        return unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
+    except UnicodeEncodeError:  # not a latin-1 str: not what a server gives
+        return None
+
+
+def _location(environ: WSGIEnvironment, location: str) -> str:
+    """A Location for a percent-encoded path on this site, the request's query kept."""
     if location.startswith("//"):
         # "//host/..." would be a protocol-relative URL to another site.
         location = "/%2F" + location[2:]

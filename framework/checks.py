@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -22,7 +22,7 @@ from jinja2 import nodes
 from .csrf import UNSAFE_METHODS
 from .forms import Form
 from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
-from .routing import Route, RouteField, Router, Segment, URLBuildError, URLType
+from .routing import CharRepeat, Route, RouteField, Router, Segment, URLBuildError, URLType
 from .signatures import annotation_mismatches
 from .views import TemplateView, View
 from .viewsource import is_framework_class, template_references
@@ -110,11 +110,12 @@ def access_problems(app: App) -> list[Problem]:
 # matches every path B matches, with literal text in the same segments as B (else B, more
 # literal somewhere, wins there), registered before B. Static routes match one path each and
 # win over every parameterised one, so only parameterised routes can shadow or be shadowed.
-# Patterns are compared segment by segment (Route.segments); the comparison is conservative:
-# "covers" is only answered True when it is certain, so every report is real, but an overlap it
-# cannot prove (a custom type's language, several routes that together cover one) is not
-# reported. Like the built-in types, a custom type's converter is assumed to accept whatever
-# its regex matches.
+# Patterns are compared segment by segment (Route.segments), field types by what their regexes
+# are (URLType.repeat: one character class repeated, as every built-in type but uuid is). The
+# comparison is conservative: "covers" is only answered True when it is certain, so every
+# report is real, but an overlap it cannot prove (a custom regex of another form, several routes
+# that together cover one) is not reported. Like the built-in types, a custom type's converter
+# is assumed to accept whatever its regex matches.
 
 
 def unreachable_routes(routes: Iterable[Route]) -> list[Problem]:
@@ -143,8 +144,8 @@ def _shadows(first_route: Route, second_route: Route) -> bool:
 
     The first registered of two such routes wins every path they both match.
     """
-    first, second = first_route.segments, second_route.segments
-    last = first[-1]
+    first, second = _placed(first_route), _placed(second_route)
+    last = first[-1][0]
     if len(last) == 1 and isinstance(last[0], RouteField) and _any_text(last[0].type):
         # A trailing {p:path} (.+) takes whatever non-empty rest follows its literal prefix,
         # matching each of its segments with a field.
@@ -152,15 +153,32 @@ def _shadows(first_route: Route, second_route: Route) -> bool:
         return (
             len(second) >= len(first)
             and all(map(_segment_covers, first[:head], second[:head]))
-            and list(map(_has_fields, first[:head])) == list(map(_has_fields, second[:head]))
-            and all(map(_has_fields, second[head:]))
-            and (len(second) > len(first) or _never_empty(second[head]))
+            and [_has_fields(s) for s, _ in first[:head]]
+            == [_has_fields(s) for s, _ in second[:head]]
+            and all(_has_fields(segment) for segment, _ in second[head:])
+            and (len(second) > len(first) or _never_empty(second[head][0]))
         )
     return (
         len(first) == len(second)
         and all(map(_segment_covers, first, second))
-        and list(map(_has_fields, first)) == list(map(_has_fields, second))
+        and [_has_fields(s) for s, _ in first] == [_has_fields(s) for s, _ in second]
     )
+
+
+#: A segment of a route, and whether it is in the route's tail: at or after its first field
+#: that spans segments, where the route matches the rest of the path as one regex.
+_Placed = tuple[Segment, bool]
+
+
+def _placed(route: Route) -> list[_Placed]:
+    placed = []
+    in_tail = False
+    for segment in route.segments:
+        in_tail = in_tail or any(
+            isinstance(part, RouteField) and part.type.spans_segments for part in segment
+        )
+        placed.append((segment, in_tail))
+    return placed
 
 
 def _has_fields(segment: Segment) -> bool:
@@ -168,8 +186,15 @@ def _has_fields(segment: Segment) -> bool:
 
 
 def _any_text(url_type: URLType) -> bool:
-    """Whether a type matches any non-empty text (``path``)."""
-    return url_type.runs and url_type.char == "."
+    """Whether a type matches any non-empty text, "/" included (``path``)."""
+    repeat = url_type.repeat
+    return (
+        url_type.spans_segments
+        and repeat is not None
+        and repeat.excluded == frozenset()
+        and repeat.min <= 1
+        and repeat.max is None
+    )
 
 
 def _never_empty(segment: Segment) -> bool:
@@ -182,25 +207,63 @@ def _shape(segment: Segment) -> tuple[str | URLType, ...]:
     return tuple(part if isinstance(part, str) else part.type for part in segment)
 
 
-def _segment_covers(first: Segment, second: Segment) -> bool:
+def _segment_covers(first_placed: _Placed, second_placed: _Placed) -> bool:
     """Whether every text matching segment ``second`` also matches segment ``first``."""
+    (first, first_tail), (second, second_tail) = first_placed, second_placed
     if _shape(first) == _shape(second):
         return True
     if all(isinstance(part, str) for part in second):
         return _segment_regex(first).fullmatch("".join(map(str, second))) is not None
     if len(first) != 1 or not isinstance(first[0], RouteField):
         return False
-    whole = first[0].type
-    included = whole.covers | {whole.name}  # a custom type covers only itself
-    if len(second) == 1 and isinstance(second[0], RouteField):
-        return second[0].type.name in included
-    if not whole.runs:
+    whole = _as_matched(first[0].type, first[0].type.repeat, first_tail)
+    if whole is None:
         return False
-    # A mixed segment such as "v{n:d}" is a run of characters the whole field accepts.
-    return all(
-        part.type.name in included if isinstance(part, RouteField) else whole.matches(part)
+    # A whole field covers a segment when the segment's texts are runs of its characters, of
+    # lengths it takes: the fields' values (each within a repeat) and the literal text between.
+    parts = [
+        _covered(part.type, second_tail)
+        if isinstance(part, RouteField)
+        else CharRepeat.literal(part)
         for part in second
+    ]
+    repeats = [repeat for repeat in parts if repeat is not None]
+    if len(repeats) < len(parts):
+        return False
+    maxima = [repeat.max for repeat in repeats]
+    longest = None if None in maxima else sum(filter(None, maxima))
+    return (
+        all(whole.includes_class(repeat) for repeat in repeats if repeat.max != 0)
+        and whole.min <= sum(repeat.min for repeat in repeats)
+        and (whole.max is None or (longest is not None and longest <= whole.max))
     )
+
+
+# What any field matching within one segment takes, whatever its regex.
+_ONE_SEGMENT = CharRepeat("[^/]", 0, None, excluded=frozenset("/"))
+
+
+def _covered(url_type: URLType, in_tail: bool) -> CharRepeat | None:
+    """A repeat taking every text a field of this type matches where it is, or None."""
+    within = url_type.within
+    if within is None and not url_type.spans_segments and not in_tail:
+        # Whatever its regex, such a field takes (part of) one segment.
+        return _ONE_SEGMENT if url_type.matches("") else replace(_ONE_SEGMENT, min=1)
+    return _as_matched(url_type, within, in_tail)
+
+
+def _as_matched(url_type: URLType, repeat: CharRepeat | None, in_tail: bool) -> CharRepeat | None:
+    """The repeat a field of this type matches where it is, or None when unknown.
+
+    Outside a tail, a field that does not span segments matches within one segment, so never a
+    "/" (a custom ``.+`` takes one segment); in a tail it may take one, and splitting the rest of
+    the path among such fields is not compared.
+    """
+    if repeat is None or url_type.spans_segments:
+        return repeat
+    if not repeat.has("/"):
+        return repeat
+    return None if in_tail else repeat.without("/")
 
 
 def _segment_regex(segment: Segment) -> re.Pattern[str]:

@@ -108,7 +108,7 @@ def _serve_reloading(target: str, options: servers.ServerOptions) -> None:
 
 
 def _routes(arguments: argparse.Namespace) -> int:
-    """Print the route table in the order dispatch tries the routes (``--json``: for tools)."""
+    """Print the route table: static routes, then registration order (``--json``: for tools)."""
     app = _framework_app(arguments.app)
     records = [_route_record(app, route) for route in app.router.routes]
     if arguments.json:
@@ -222,7 +222,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_command.set_defaults(handler=_run)
 
-    routes_command = commands.add_parser("routes", help="list the routes in dispatch order")
+    routes_command = commands.add_parser(
+        "routes", help="list the routes: static ones, then in registration order"
+    )
     routes_command.add_argument("app", nargs="?", default="views:app", help=app_help)
     routes_command.add_argument(
         "--json",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .hooks import RequestHooks
-from .routing import RouteError
+from .routing import RouteError, check_pattern
 
 if TYPE_CHECKING:
     from .views import View
@@ -45,6 +45,7 @@ class RouteDeclarations(RequestHooks):
 
     def route(self, pattern: str, *, name: str | None = None) -> Callable[[ViewClass], ViewClass]:
         """Register the decorated view class for ``pattern``; the class is returned unchanged."""
+        check_pattern(pattern)  # a bad pattern fails here, not when the class is decorated
 
         def declare(view: ViewClass) -> ViewClass:
             self.add_route(pattern, view, name=name)
@@ -78,8 +79,7 @@ class Routes(RouteDeclarations):
 
         The pattern and view are checked when the group is included in an app.
         """
-        if not isinstance(pattern, str) or not pattern.startswith("/"):
-            raise RouteError(f"route pattern {pattern!r} must start with '/'")
+        check_pattern(pattern)
         self.entries.append(("route", pattern, view, name or getattr(view, "__name__", "")))
 
     def route_type(

@@ -39,7 +39,8 @@ class URLType:
     """A URL parameter type: the text its regex matches, converted to a value and formatted back.
 
     The other fields are what the router (to keep matching linear) and ``framework check`` (to
-    prove one route shadows another) know about the type; a custom type leaves them unknown.
+    prove one route shadows another) know about the type; a custom type leaves them unknown,
+    except ``repeat``, which is read from every type's regex.
     """
 
     name: str
@@ -54,8 +55,8 @@ class URLType:
     fixed_length: bool = False
     #: Whether the router may narrow the type in a shared segment (see _narrow_fields).
     narrowable: bool = False
-    #: Names of the other types whose every value this type also matches.
-    covers: frozenset[str] = frozenset()
+    #: The regex as one character class repeated, when it is one (see CharRepeat): computed.
+    repeat: CharRepeat | None = field(init=False, repr=False, compare=False)
     _fullmatch: Callable[[str], re.Match[str] | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -75,6 +76,7 @@ class URLType:
                 " use non-capturing (?:...) groups"
             )
         object.__setattr__(self, "_fullmatch", compiled.fullmatch)
+        object.__setattr__(self, "repeat", CharRepeat.parse(self.regex))
 
     @property
     def spans_segments(self) -> bool:
@@ -83,6 +85,13 @@ class URLType:
         A custom type may when its regex has a "/", as Werkzeug decides ``part_isolating``.
         """
         return self.may_contain("/") if self.char is not None else "/" in self.regex
+
+    @property
+    def within(self) -> CharRepeat | None:
+        """A repeat matching every value: the regex's own, else any run of ``char``; or None."""
+        if self.repeat is not None or self.char is None:
+            return self.repeat
+        return CharRepeat.parse(f"{self.char}+")
 
     def may_contain(self, char: str) -> bool:
         """Whether a value of this type can contain ``char``; a custom type is assumed to."""
@@ -93,24 +102,178 @@ class URLType:
         return self._fullmatch(text) is not None
 
 
+# A regex that is one character class and a quantifier: the class, then the quantifier.
+_REPEAT = re.compile(
+    r"(?P<char>\.|\\[^A-Za-z0-9]|\\[dDwWsS]|[^\\^$*+?{}\[\]|().]|\[\^?\]?(?:\\.|[^\\\]\[])*\])"
+    r"(?:(?P<op>[*+?])|\{(?P<min>[0-9]*)(?P<comma>,?)(?P<max>[0-9]*)\})?[?+]?",
+    re.DOTALL,
+)
+# The escapes CharRepeat reads as the character they stand for.
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
+# The characters a parsed class is checked against its compiled regex on, besides those it names.
+_CHECKED = 0x250
+# A class naming more characters than this is not listed (its members stay unknown).
+_MAX_MEMBERS = 10_000
+
+
+@dataclass(frozen=True)
+class CharRepeat:
+    """What a regex such as ``[0-9]{1,5}``, ``[^/]+`` or ``\\d*`` is: one character class,
+    repeated ``min`` to ``max`` times (``max`` None: no limit).
+
+    ``framework check`` compares these to prove that one type matches every value of another.
+    The class is kept as its regex for one character, with its characters listed
+    (``members``) or the characters it lacks listed (``excluded``) where the regex says so.
+    """
+
+    char: str
+    min: int
+    max: int | None
+    members: frozenset[str] | None = None
+    excluded: frozenset[str] | None = None
+
+    @classmethod
+    def parse(cls, regex: str) -> CharRepeat | None:
+        """Read ``regex`` as a class repeated, or return None for any other form."""
+        found = _REPEAT.fullmatch(regex)
+        if found is None:
+            return None
+        char = found["char"]
+        if found["op"] is not None:
+            low, high = {"*": (0, None), "+": (1, None), "?": (0, 1)}[found["op"]]
+        elif found["comma"] is None:  # no quantifier
+            low, high = 1, 1
+        elif not found["min"] and not found["max"] and not found["comma"]:
+            return None  # "{}" is literal text
+        else:
+            low = int(found["min"] or 0)
+            high = int(found["max"]) if found["max"] else None if found["comma"] else low
+            if high is not None and high < low:
+                return None
+        listed = _class_characters(char)
+        if listed is None:
+            return cls(char, low, high)
+        negated, characters = listed
+        repeat = cls(
+            char,
+            low,
+            high,
+            members=None if negated else characters,
+            excluded=characters if negated else None,
+        )
+        return repeat if repeat._agrees_with_its_regex() else None
+
+    def has(self, char: str) -> bool:
+        """Whether the class matches the one character ``char``."""
+        if self.members is not None:
+            return char in self.members
+        if self.excluded is not None:
+            return char not in self.excluded
+        return re.fullmatch(self.char, char, re.DOTALL) is not None
+
+    def without(self, char: str) -> CharRepeat:
+        """The same repeat of the class less ``char`` (as a one-segment field excludes "/")."""
+        if not self.has(char):
+            return self
+        if self.members is not None:
+            return replace(self, members=self.members - {char})
+        if self.excluded is not None:
+            return replace(self, excluded=self.excluded | {char})
+        return replace(self, char=f"(?:(?!{re.escape(char)}){self.char})")
+
+    @classmethod
+    def literal(cls, text: str) -> CharRepeat:
+        """The text as a repeat of its characters, exactly as long (for comparing, not matching)."""
+        return cls(f"[{re.escape(text)}]", len(text), len(text), members=frozenset(text))
+
+    def includes(self, other: CharRepeat) -> bool:
+        """Whether every text ``other`` matches, this matches too (False when unproven)."""
+        if self.min > other.min or (
+            self.max is not None and (other.max is None or other.max > self.max)
+        ):
+            return False
+        return other.max == 0 or self.includes_class(other)
+
+    def includes_class(self, other: CharRepeat) -> bool:
+        """Whether every character of ``other``'s class is in this class (False when unproven)."""
+        if other.members is not None:
+            return all(map(self.has, other.members))
+        if self.excluded is not None:
+            return not any(map(other.has, self.excluded))
+        return self.char == other.char
+
+    def _agrees_with_its_regex(self) -> bool:
+        """Whether the listed characters agree with the class's regex, where it can be tried."""
+        tried = {chr(code) for code in range(_CHECKED)}
+        tried |= self.members or self.excluded or set()
+        single = re.compile(self.char, re.DOTALL)
+        listed = self.members if self.members is not None else self.excluded
+        inside = self.members is not None
+        return all(
+            (single.fullmatch(char) is not None) == ((char in (listed or ())) == inside)
+            for char in tried
+        )
+
+
+def _class_characters(char: str) -> tuple[bool, frozenset[str]] | None:
+    """``(negated, characters)`` for a class that lists its characters, such as ``[^/]``,
+    ``[A-Za-z0-9_-]``, ``.`` (all but none: DOTALL) or ``x``; None for ``\\d``, ``[\\w.]``..."""
+    if char == ".":
+        return True, frozenset()
+    if not char.startswith("["):
+        if char.startswith("\\"):
+            return None if char[1].isalnum() else (False, frozenset(char[1]))
+        return False, frozenset(char)
+    body = char[1:-1]
+    negated = body.startswith("^")
+    body = body[1:] if negated else body
+    items: list[str] = []  # characters; a range's "-" is the empty string
+    index = 0
+    while index < len(body):
+        if body[index] == "\\":
+            escaped = body[index + 1]
+            if escaped.isalnum() and escaped not in _ESCAPES:
+                return None  # a category (\\d), \\x41, \\u00e9...: not listed here
+            items.append(_ESCAPES.get(escaped, escaped))
+            index += 2
+        else:
+            if body[index] in "&~|-" and body[index : index + 2] == body[index] * 2:
+                return None  # reserved for set operations
+            items.append("" if body[index] == "-" else body[index])
+            index += 1
+    characters: set[str] = set()
+    position = 0
+    while position < len(items):
+        if position + 2 < len(items) and items[position + 1] == "" and items[position]:
+            start, end = ord(items[position]), ord(items[position + 2])
+            if end - start > _MAX_MEMBERS:
+                return None
+            characters.update(map(chr, range(start, end + 1)))
+            position += 3
+        else:
+            characters.add(items[position] or "-")
+            position += 1
+    if len(characters) > _MAX_MEMBERS:
+        return None
+    return negated, frozenset(characters)
+
+
 _MAX_INT_DIGITS = 4300  # CPython's int() limit; longer digit runs are a non-match, not a 500.
 _HEX = "[0-9A-Fa-f]"
 
-_ONE_SEGMENT = frozenset({"str", "d", "int", "slug", "uuid"})
 _DIGITS = URLType(
     "d",
     rf"[0-9]{{1,{_MAX_INT_DIGITS}}}",
     int,
     char="[0-9]",
     narrowable=True,
-    covers=frozenset({"int"}),
 )
 URL_TYPES: dict[str, URLType] = {
     url_type.name: url_type
     for url_type in (
-        URLType("str", r"[^/]+", str, char="[^/]", runs=True, narrowable=True, covers=_ONE_SEGMENT),
+        URLType("str", r"[^/]+", str, char="[^/]", runs=True, narrowable=True),
         _DIGITS,
-        replace(_DIGITS, name="int", covers=frozenset({"d"})),
+        replace(_DIGITS, name="int"),
         URLType(
             "slug",
             r"[A-Za-z0-9_-]+",
@@ -118,7 +281,6 @@ URL_TYPES: dict[str, URLType] = {
             char="[A-Za-z0-9_-]",
             runs=True,
             narrowable=True,
-            covers=frozenset({"d", "int", "uuid"}),  # UUIDs are hex digits and "-"
         ),
         URLType(
             "uuid",
@@ -134,7 +296,6 @@ URL_TYPES: dict[str, URLType] = {
             char=".",
             runs=True,
             narrowable=True,
-            covers=_ONE_SEGMENT,
         ),
     )
 }
@@ -218,7 +379,7 @@ def _split_pattern(
     pattern: str, types: dict[str, URLType]
 ) -> tuple[list[str], list[tuple[str, URLType]]]:
     """Split a pattern into its literal texts and its (name, type) fields, rejecting bad ones."""
-    _check_pattern(pattern)
+    check_pattern(pattern)
     literals = [""]
     fields: list[tuple[str, URLType]] = []
     for index, part in enumerate(_TOKEN.split(pattern)):
@@ -242,7 +403,7 @@ def _split_pattern(
     return literals, fields
 
 
-def _check_pattern(pattern: str) -> None:
+def check_pattern(pattern: str) -> None:
     """Refuse what is wrong with a pattern as a whole, before reading its fields."""
     if not isinstance(pattern, str):
         raise TypeError(f"a route pattern must be a str, not {type(pattern).__name__}")
@@ -570,9 +731,16 @@ def _compile(
 def _segment_key(segment: Segment) -> Hashable:
     """What decides which texts a segment matches, and as which values: not the field names."""
     return tuple(
-        part if isinstance(part, str) else (part.type.regex, id(part.type.convert))
+        part
+        if isinstance(part, str)
+        else (part.type.regex, id(part.type.convert), part.type.spans_segments)
         for part in segment
     )
+
+
+def _shape(segments: tuple[Segment, ...]) -> Hashable:
+    """The paths a route matches: routes of one shape conflict (d and int give the same)."""
+    return tuple(map(_segment_key, segments))
 
 
 class Router:
@@ -618,13 +786,18 @@ class Router:
 
     def add(self, pattern: str, view: type[View], *, name: str) -> Route:
         """Register ``view`` for ``pattern`` under ``name``; conflicts raise RouteError."""
+        route = self.build(pattern, view, name=name)
+        self.register(route)
+        return route
+
+    def build(self, pattern: str, view: type[View], *, name: str) -> Route:
+        """Make the route ``add`` would register, without registering it: refuse a bad pattern
+        or a conflict with a registered route (RouteError), so a caller can check more first."""
         literals, declared = _split_pattern(pattern, self._types)
         fields = _narrow_fields(literals, declared)
         segments = _segments(literals, fields)
-        # Fields that match and convert alike (d and int) give the same shape, whatever their names.
-        shape = tuple(map(_segment_key, segments))
-        self._check_conflicts(pattern, name, shape)
-        route = Route(
+        self._check_conflicts(pattern, name, _shape(segments))
+        return Route(
             pattern=pattern,
             view=view,
             name=name,
@@ -634,13 +807,19 @@ class Router:
             _url_literals=tuple(quote(literal, safe=_SAFE_IN_LITERALS) for literal in literals),
             _url_types=tuple(fields),
         )
-        if not route.is_static:
+
+    def register(self, route: Route) -> None:
+        """Add a route from `build` to the table (RouteError if one registered since conflicts)."""
+        shape = _shape(route.segments)
+        self._check_conflicts(route.pattern, route.name, shape)
+        if route.is_static:
+            # Its segments are literal text only (`{{` already unescaped): the one path it matches.
+            path = "/" + "/".join("".join(map(str, segment)) for segment in route.segments)
+            self._static[path] = route
+        else:
             self._index(route)
             self._dynamic.append(route)
-        else:
-            self._static[literals[0]] = route
-        self._shapes[shape] = self._named[name] = route
-        return route
+        self._shapes[shape] = self._named[route.name] = route
 
     def _check_conflicts(self, pattern: str, name: str, shape: Hashable) -> None:
         """Reject a route that an earlier one would always shadow, or that reuses a name."""

@@ -26,7 +26,7 @@ from framework.checks import (
     unreachable_routes,
     views_without_handlers,
 )
-from framework.routing import URL_TYPES, RouteError
+from framework.routing import URL_TYPES, RouteError, RouteField
 
 EXAMPLES = ROOT / "examples"
 
@@ -36,11 +36,27 @@ class Page(View):
         return "page"
 
 
+#: Custom types the shadowing analysis compares (one class repeated) or cannot (alt, words).
+CUSTOM_TYPES = {
+    "num": "[0-9]+",
+    "small": "[0-9]{1,5}",
+    "digits": r"\d+",
+    "lower": "[a-z]+",
+    "dotted": "[a-z.]+",
+    "hex": "[0-9A-Fa-f-]+",
+    "anything": ".+",
+    "alt": "(?:a|b)",
+    "words": "[a-z]+(?:-[a-z]+)*",
+}
+
+
 def app_with(*patterns: str, templates: Path | None = None) -> App:
     """An app with one route per pattern, in order, named r0, r1..., with a ``year`` type."""
     app = App(templates=templates) if templates is not None else App()
     app.route_type("year", r"[0-9]{4}", int)
     app.route_type("optional", r"[a-z]*", str)
+    for name, regex in CUSTOM_TYPES.items():
+        app.route_type(name, regex, str)
     for index, pattern in enumerate(patterns):
         app.add_route(pattern, Page, name=f"r{index}")
     return app
@@ -123,6 +139,87 @@ def test_routes_that_stay_reachable_are_not_reported(earlier: str, later: str) -
     assert unreachable_routes(app_with(earlier, later).router.routes) == []
 
 
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("/counts/{n:num}", "/counts/{id:d}"),  # the issue's example: [0-9]+ covers d
+        ("/counts/{n:num}", "/counts/{id:int}"),
+        ("/counts/{id:d}", "/counts/{n:small}"),  # d covers [0-9]{1,5}
+        ("/counts/{n:num}", "/counts/{n:small}"),
+        ("/counts/{n:digits}", "/counts/{id:d}"),  # \d holds 0-9 (and other digits)
+        ("/users/{name}", "/users/{n:num}"),  # str covers any class without "/"
+        ("/users/{name}", "/users/{w:lower}"),
+        ("/users/{name}", "/users/{a:anything}"),  # .+ takes one segment: as str
+        ("/users/{a:anything}", "/users/{name}"),
+        ("/users/{s:slug}", "/users/{w:lower}"),
+        ("/keys/{k:hex}", "/keys/{u:uuid}"),  # UUIDs are runs of hex digits and "-"
+        ("/notes/{m:optional}", "/notes/{w:lower}"),  # [a-z]* covers [a-z]+
+        ("/files/{f:dotted}", "/files/{a:lower}.{b:lower}"),  # a mixed segment
+        ("/files/{f:dotted}", "/files/{a:lower}.txt"),
+        ("/files/{name}", "/files/{n:num}.{w:words}"),  # any field without "/" in a str one
+        ("/users/{name}", "/users/{x:alt}"),  # ... whatever its regex, if it cannot be empty
+        ("/{rest:path}", "/{a:anything}/{w:lower}"),
+        ("/c/{w:lower}/{n:num}", "/c/{x:lower}/{id:d}"),
+    ],
+)
+def test_a_custom_type_that_covers_or_is_covered_is_compared_by_its_regex(
+    earlier: str, later: str
+) -> None:
+    problems = unreachable_routes(app_with(earlier, later).router.routes)
+
+    assert len(problems) == 1
+    assert problems[0].message.startswith(f"route {later!r} (name 'r1') can never be reached")
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("/counts/{id:d}", "/counts/{n:num}"),  # d stops at 4300 digits, num does not
+        ("/counts/{n:small}", "/counts/{id:d}"),  # bounded: 123456 goes to d
+        ("/counts/{n:num}", "/counts/{n:digits}"),  # \d also has other scripts' digits
+        ("/users/{w:lower}", "/users/{s:slug}"),
+        ("/users/{w:lower}", "/users/{name}"),
+        ("/users/{w:lower}", "/users/{m:optional}"),  # "" (as in /users/) is not [a-z]+
+        ("/users/{a:anything}", "/users/{p:path}"),  # a one-segment field never covers a path
+        ("/users/{n:num}", "/users/{x:alt}"),  # alternations are not compared: silent
+        ("/users/{x:alt}", "/users/{y:alt}"),  # two fields of one type: covered, but
+        ("/files/{f:lower}", "/files/{a:lower}.txt"),  # "." is not in [a-z]
+        ("/files/{f:dotted}", "/files/{a:lower}.{b:d}"),  # digits are not in [a-z.]
+        ("/keys/{k:lower}", "/keys/{u:uuid}"),
+        ("/{w:lower}/{n:num}", "/users/{id:d}"),  # literal text first: more literal wins
+        ("/{n:num}/x", "/12/{name}"),
+    ],
+)
+def test_a_custom_type_it_cannot_prove_covers_is_not_reported(earlier: str, later: str) -> None:
+    if earlier == "/users/{x:alt}":
+        # The same pattern shape twice is refused at registration instead.
+        with pytest.raises(RouteError, match="matches the same paths as"):
+            app_with(earlier, later)
+        return
+    assert unreachable_routes(app_with(earlier, later).router.routes) == []
+
+
+def test_framework_check_passes_an_app_whose_custom_types_leave_every_route_reachable() -> None:
+    app = app_with(
+        "/counts/{n:small}", "/counts/{id:d}", "/counts/{w:lower}", "/counts/{rest:path}"
+    )
+
+    assert check_app(app) == []
+
+
+def test_framework_check_reports_a_custom_type_shadowing_a_later_route() -> None:
+    app = App()
+    app.route_type("num", "[0-9]+", int)
+    app.add_route("/counts/{n:num}", Page, name="count")
+    app.add_route("/counts/{id:d}", Page, name="count_by_id")
+
+    assert [str(problem) for problem in check_app(app)] == [
+        "unreachable route: route '/counts/{id:d}' (name 'count_by_id') can never be reached:"
+        " route '/counts/{n:num}' (name 'count'), registered before it, matches every path it"
+        " matches, with literal text in the same segments"
+    ]
+
+
 def test_each_unreachable_route_is_reported_once_against_the_first_route_that_covers_it() -> None:
     app = app_with("/users/{name}", "/users/{slug:slug}", "/users/{id:d}", "/users/{key:uuid}")
 
@@ -154,6 +251,14 @@ PATTERNS = [
     "/{p:path}/edit",
     "/{a}/{b}/edit",
     "/{a}/{b}/{c}",
+    "/users/{n:num}",
+    "/users/{n:small}",
+    "/users/{w:lower}",
+    "/users/{a:anything}",
+    "/users/{k:hex}",
+    "/users/{f:dotted}",
+    "/users/{a:lower}.{b:lower}",
+    "/users/{x:alt}",
 ]
 
 
@@ -176,6 +281,9 @@ def test_the_soundness_property_below_has_pairs_to_try() -> None:
     assert ("/users/{name}", "/users/{id:d}") in REPORTED_PAIRS
     assert ("/{section}/{name}", "/users/{name}/{tab}") not in REPORTED_PAIRS
     assert ("/{rest:path}", "/{section}/{name}") in REPORTED_PAIRS
+    assert ("/users/{n:num}", "/users/{id:d}") in REPORTED_PAIRS  # custom types too
+    assert ("/users/{id:d}", "/users/{n:small}") in REPORTED_PAIRS
+    assert ("/users/{name}", "/users/{a:anything}") in REPORTED_PAIRS
     assert len(REPORTED_PAIRS) >= 8
 
 
@@ -187,15 +295,24 @@ def test_every_path_of_a_reported_route_is_matched_by_the_earlier_route(
 ) -> None:
     app = app_with(*pair)
     earlier, later = app.router.routes[-2:]
+    types = {  # the declared types (a built-in one may be narrowed in the route's segments)
+        part.name: URL_TYPES.get(part.type.name, part.type)
+        for segment in later.segments
+        for part in segment
+        if isinstance(part, RouteField)
+    }
     values = {
-        field_name: URL_TYPES[type_name].convert(
-            data.draw(st.from_regex(URL_TYPES[type_name].regex, fullmatch=True), field_name)
+        field_name: url_type.convert(
+            data.draw(st.from_regex(url_type.regex, fullmatch=True), field_name)
         )
-        for field_name, type_name in later.fields.items()
+        for field_name, url_type in types.items()
     }
     try:
         path = unquote(app.url_for(later.name, **values))
     except ValueError:  # a value url_for refuses ("", ".", "..") is no path of this route
+        return
+    alone = app_with(later.pattern)
+    if alone.router.match(path) is None:  # e.g. a "/" in a one-segment custom field's value
         return
 
     match = app.router.match(path)

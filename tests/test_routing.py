@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from framework import App, View
 from framework.routing import (
     URL_TYPES,
+    CharRepeat,
     Match,
     Route,
     RouteError,
@@ -97,15 +98,92 @@ def test_route_segments_split_the_pattern_at_its_literal_slashes() -> None:
 
 
 def test_url_types_state_their_own_facts() -> None:
-    assert URL_TYPES["str"].covers >= {"d", "int", "slug", "uuid"}
-    assert URL_TYPES["slug"].covers == {"d", "int", "uuid"}
+    str_repeat, slug_repeat = URL_TYPES["str"].repeat, URL_TYPES["slug"].repeat
+    assert str_repeat is not None and slug_repeat is not None
+    for name in ("d", "int", "slug", "uuid"):
+        within = URL_TYPES[name].within
+        assert within is not None and str_repeat.includes(within)
+        assert name == "slug" or slug_repeat.includes(within)
+    assert not slug_repeat.includes(str_repeat)
+    assert URL_TYPES["uuid"].repeat is None  # not one class repeated: compared by its within
     assert URL_TYPES["uuid"].fixed_length and not URL_TYPES["uuid"].narrowable
     assert [name for name, url_type in URL_TYPES.items() if url_type.spans_segments] == ["path"]
     assert URL_TYPES["slug"].may_contain("-") and not URL_TYPES["d"].may_contain("-")
     assert URL_TYPES["d"].matches("12") and not URL_TYPES["d"].matches("-1")
     custom = URLType("hex", "[0-9a-f]+", str)
-    assert custom.may_contain("/") and not custom.spans_segments and not custom.covers
+    assert custom.may_contain("/") and not custom.spans_segments
+    assert custom.repeat == CharRepeat.parse("[0-9a-f]+")
     assert URLType("pair", "[0-9]+/[0-9]+", str).spans_segments  # a "/" in its regex, as Werkzeug
+
+
+@pytest.mark.parametrize(
+    ("regex", "low", "high", "members", "excluded"),
+    [
+        ("[0-9]+", 1, None, "0123456789", None),
+        ("[0-9]{1,5}", 1, 5, "0123456789", None),
+        ("[a-c]{3}", 3, 3, "abc", None),
+        ("[a-c]{2,}?", 2, None, "abc", None),
+        ("x{,4}", 0, 4, "x", None),
+        ("[a\\-c]*", 0, None, "a-c", None),  # an escaped "-" is no range
+        ("[-a]", 1, 1, "-a", None),
+        ("[]a]+", 1, None, "]a", None),
+        ("\\.?", 0, 1, ".", None),
+        ("[\\t ]+", 1, None, "\t ", None),
+        ("[^/]+", 1, None, None, "/"),
+        ("[^/.]*", 0, None, None, "/."),
+        (".+", 1, None, None, ""),  # DOTALL, as the router compiles it: every character
+        ("\\d+", 1, None, None, None),  # a class, but its characters are not listed
+        ("[\\w.]+", 1, None, None, None),
+        ("[\\x41]+", 1, None, None, None),  # escapes but \\n, \\t...: left to the regex
+    ],
+)
+def test_a_regex_that_is_one_class_repeated_is_read_as_such(
+    regex: str, low: int, high: int | None, members: str | None, excluded: str | None
+) -> None:
+    repeat = URLType("t", regex, str).repeat
+
+    assert repeat is not None
+    assert (repeat.min, repeat.max) == (low, high)
+    assert repeat.members == (None if members is None else frozenset(members))
+    assert repeat.excluded == (None if excluded is None else frozenset(excluded))
+    for code in range(0x300):  # what the class says about a character, its regex says too
+        char = chr(code)
+        assert repeat.has(char) == bool(re.fullmatch(repeat.char, char, re.DOTALL))
+
+
+@pytest.mark.parametrize(
+    "regex",
+    ["(?:a|b)", "[a-z]+(?:-[a-z]+)*", "[0-9]+/[0-9]+", "[a-z]{}", "[a-z]+(?!x)", "a|b"],
+)
+def test_a_regex_of_another_form_has_no_repeat(regex: str) -> None:
+    assert URLType("t", regex, str).repeat is None
+
+
+def test_repeats_include_by_class_and_length() -> None:
+    def repeat(regex: str) -> CharRepeat:
+        parsed = CharRepeat.parse(regex)
+        assert parsed is not None
+        return parsed
+
+    assert repeat("[0-9]+").includes(repeat("[0-9]{1,4300}"))
+    assert not repeat("[0-9]{1,4300}").includes(repeat("[0-9]+"))
+    assert repeat("\\d+").includes(repeat("[0-9]+"))  # listed members tried on the regex
+    assert not repeat("[0-9]+").includes(repeat("\\d+"))  # unproven
+    assert repeat("[^/]+").includes(repeat("\\d+"))  # no "/" is a \d
+    assert not repeat("[^/]+").includes(repeat(".+"))
+    assert repeat("[^/]+").includes(repeat(".+").without("/"))
+    assert repeat("[a-z]*").includes(repeat("[a-z]+")) and not repeat("[a-z]+").includes(
+        repeat("[a-z]*")
+    )
+
+
+def test_a_custom_one_segment_type_with_the_regex_of_path_is_another_shape() -> None:
+    router = Router()
+    router.add_type("anything", ".+", str)  # no "/" in the regex: one segment
+    router.add("/u/{a:anything}", View, name="one")
+    router.add("/u/{p:path}", View, name="rest")  # not "the same paths"
+    assert matched(router, "/u/a/b") == ("rest", {"p": "a/b"})
+    assert matched(router, "/u/a") == ("one", {"a": "a"})
 
 
 def test_matching_is_case_sensitive() -> None:
@@ -1072,7 +1150,7 @@ def test_a_pattern_that_is_not_a_str_is_a_type_error(pattern: Any) -> None:
     with pytest.raises(TypeError, match=f"must be a str, not {type(pattern).__name__}"):
         Router().add(pattern, V, name="x")
     with pytest.raises(TypeError, match="must be a str"):
-        App().route(pattern)(type("Page", (View,), {}))
+        App().route(pattern)  # refused by the decorator factory, before any class is decorated
 
 
 def test_patterns_with_absurdly_many_fields_or_segments_are_refused_at_once() -> None:

@@ -58,6 +58,22 @@ def test_the_route_decorator_refuses_too() -> None:
                 return slug
 
 
+def test_a_refused_view_leaves_no_route_behind() -> None:
+    app = App()
+
+    class Post(View):
+        def get(self, request, slug):
+            return slug
+
+    with pytest.raises(SignatureError):
+        app.add_route("/posts/{id:d}", Post, name="post")
+
+    assert app.router.routes == []
+    assert app.test_client().get("/posts/1", status=404).status_int == 404
+    app.add_route("/posts/{slug}", Post, name="post")  # the name and the shape are still free
+    assert app.test_client().get("/posts/hello").text == "hello"
+
+
 def test_a_handler_that_takes_no_field_of_a_parameterised_route_is_refused() -> None:
     class UserList(View):
         def get(self, request):
