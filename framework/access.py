@@ -54,14 +54,15 @@ def logout(request: Request) -> None:
 
 
 def wants_html(request: Request) -> bool:
-    """Whether the client asks for an HTML page by name (a browser navigating), not JSON."""
-    accept = request.headers.get("Accept", "")
-    if "text/html" not in accept and "application/xhtml+xml" not in accept:
-        return False
-    offers = request.accept.acceptable_offers(
-        ["text/html", "application/xhtml+xml", "application/json"]
-    )
-    return bool(offers) and offers[0][0] != "application/json"
+    """Whether the client takes an HTML page rather than JSON, by the rule errors follow.
+
+    JSON when ``Accept`` ranks ``application/json`` above ``text/html``, or, with no ``Accept``,
+    when the request's body is JSON; HTML otherwise (a browser, ``*/*``, no preference).
+    """
+    if "Accept" not in request.headers:
+        return not request.media_type.endswith(("/json", "+json"))
+    offers = request.accept.acceptable_offers(["text/html", "application/json"])
+    return not offers or offers[0][0] == "text/html"
 
 
 @dataclass(frozen=True)

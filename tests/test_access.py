@@ -104,9 +104,18 @@ def test_an_anonymous_api_client_gets_401() -> None:
     client = TestClient(app)
 
     assert "401 Unauthorized" in client.get("/private", headers=JSON, status=401).text
-    client.get("/private", status=401)  # no Accept
-    client.get("/private", headers={"Accept": "*/*"}, status=401)  # fetch() and curl
     client.get("/private", headers={"Accept": "text/html;q=0.1, application/json"}, status=401)
+    client.get("/private", headers={"Content-Type": "application/json"}, status=401)  # no Accept
+
+
+def test_a_client_without_a_json_preference_is_taken_for_a_browser() -> None:
+    app = make_app()
+    app.add_route("/private", Private)
+    client = TestClient(app)
+
+    client.get("/private", status=303)  # no Accept: HTML, as for error pages
+    client.get("/private", headers={"Accept": "*/*"}, status=303)
+    client.get("/private", headers={"Accept": "image/png"}, status=303)
 
 
 def test_an_anonymous_post_is_401_even_from_a_browser_once_csrf_passed() -> None:
