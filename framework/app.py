@@ -125,6 +125,8 @@ class App(RouteDeclarations):
         # Route name -> what runs around its view, for the routes that have something (hooks,
         # prepare): resolved when the route is added or hooks change (see _set_up).
         self._route_setups: dict[str, _RouteSetup] = {}
+        # What runs when no route matches: the app's own hooks, once it has some.
+        self._no_route_setup: _RouteSetup | None = None
         self.templates = Templates(
             resolve_directories(templates, base_directory),
             url_for=self.url_for,
@@ -184,6 +186,12 @@ class App(RouteDeclarations):
         """Resolve every route's hooks again (a hook was added to the app or a group)."""
         for route in self.router.routes:
             self._set_up(route)
+        own_hooks = HookChain.of([self])
+        self._no_route_setup = (
+            _RouteSetup(own_hooks, RouteAccess(False, False), prepare=False)
+            if own_hooks.any
+            else None
+        )
 
     def route_access(self, route: Route) -> RouteAccess:
         """The access rules of a route: its view's, with its groups' ``login_required`` default."""
@@ -267,36 +275,41 @@ class App(RouteDeclarations):
                     host_check.check(environ)  # a Host not seen before, or refused: 400
                 # 2. The route.
                 match = self.match(environ)
-                if match is None:
-                    if not self.templates.exists("404.html"):
-                        # PERF(S5): without a 404.html a miss needs no Request and no rendering.
-                        return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
-                    raise errors.NotFound()
-                route, params = match
-                if self.canonical_urls:  # a GET or HEAD spelled otherwise than url_for: 308
-                    self._redirect_to_canonical(environ, route, params)
-                # 3. The request and the view; 4. the handler, after the 405 and CSRF checks
-                # (and, where the route has them, hooks, access rules and prepare: _run_view).
-                request = Request(environ, self, route.name, params)
-                view = route.view(request, self, params)
-                setups = self._route_setups
-                setup = setups.get(route.name) if setups else None
+                view: View | None = None
                 result: HandlerResult
-                if setup is None and type(view).dispatch is View.dispatch:
-                    # PERF(S1): what View.dispatch does, inlined: spares a call and a copy of
-                    # the params (tests/test_views.py compares it with dispatch through super()),
-                    # for routes without hooks, access rules or prepare.
-                    result = view.handler_for(request)(request, **params)
+                if match is None:
+                    setup = self._no_route_setup  # the app's own hooks, when it has some
+                    if setup is None:
+                        if not self.templates.exists("404.html"):
+                            # PERF(S5): without a 404.html a miss needs no Request and no rendering.
+                            return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
+                        raise errors.NotFound()
+                    request = Request(environ, self)
+                    result = self._run_view(setup, None, request, {})  # the 404, with the hooks
                 else:
-                    result = self._run_view(setup, view, request, params)
+                    route, params = match
+                    if self.canonical_urls:  # a GET or HEAD spelled otherwise than url_for: 308
+                        self._redirect_to_canonical(environ, route, params)
+                    # 3. The request and the view; 4. the handler, after the 405 and CSRF checks
+                    # (and, where the route has them, hooks, access rules and prepare: _run_view).
+                    request = Request(environ, self, route.name, params)
+                    view = route.view(request, self, params)
+                    setups = self._route_setups
+                    setup = setups.get(route.name) if setups else None
+                    if setup is None and type(view).dispatch is View.dispatch:
+                        # PERF(S1): what View.dispatch does, inlined: spares a call and a copy of
+                        # the params (tests/test_views.py compares it with dispatch through
+                        # super()), for routes without hooks, access rules or prepare.
+                        result = view.handler_for(request)(request, **params)
+                    else:
+                        result = self._run_view(setup, view, request, params)
                 # 5. The response, for what the handler returned or (below) an error raised.
                 if type(result) is str:  # PERF(S1): the most common return value, a page
                     response = Response.from_bytes(result.encode())
                 else:
                     response = self._response_for(request, result, view)
             except webob.exc.WSGIHTTPException as error:
-                if request is None:
-                    request = Request(environ, self)
+                request = request or Request(environ, self)
                 response = self._response_for(request, error)
             # 6. The session, if the view read it.
             if request.loaded_session is not None:
@@ -315,19 +328,26 @@ class App(RouteDeclarations):
                 self._finish(request, setup, failure)
 
     def _run_view(
-        self, setup: _RouteSetup | None, view: View, request: Request, params: dict[str, Any]
+        self,
+        setup: _RouteSetup | None,
+        view: View | None,
+        request: Request,
+        params: dict[str, Any],
     ) -> HandlerResult:
         """What the view answers when it overrides ``dispatch`` or its route has hooks, access
         rules or ``prepare``: the before_request hooks (one may answer instead of the view), the
         405 and CSRF checks, ``login_required``, ``allow``, ``prepare``, the handler (through
         ``dispatch``); then the after_request hooks, on the error page too if one of these
-        raised an HTTP error."""
+        raised an HTTP error. No view: no route matched, a 404 once the app's hooks ran."""
         if setup is None:
+            assert view is not None
             return view.dispatch(request, **params)
         result: HandlerResult | None
         try:
             result = setup.hooks.run_before(request)
             if result is None:
+                if view is None:
+                    raise errors.NotFound()
                 handler = view.handler_for(request)  # 405, CSRF
                 if request.environ["REQUEST_METHOD"] != "OPTIONS":  # OPTIONS is never blocked
                     if setup.access.checked:

@@ -337,3 +337,61 @@ def test_prepare_runs_for_a_view_that_overrides_dispatch(app: App) -> None:
 
     assert TestClient(app).get("/d").text == "ok"
     assert calls == ["prepare", "dispatch"]
+
+
+def test_a_request_that_matches_no_route_runs_the_apps_hooks_not_a_groups() -> None:
+    app = App(secret_key="key")
+    group = Routes()
+    calls: list[str] = []
+
+    @group.route("/page")
+    class Page(View):
+        def get(self, request: Request) -> str:
+            return "page"
+
+    app.include(group, prefix="/g")
+    group.before_request(lambda request: calls.append("group before"))
+    app.before_request(lambda request: calls.append("app before"))
+
+    @app.after_request
+    def stamp(request: Request, response: webob.Response) -> webob.Response:
+        calls.append(f"after {response.status_int}")
+        response.headers["X-Stamp"] = "yes"
+        return response
+
+    app.teardown_request(lambda request, error: calls.append(f"teardown {error}"))
+
+    response = TestClient(app).get("/missing", status=404)
+
+    assert response.headers["X-Stamp"] == "yes"
+    assert "404 Not Found" in response.text
+    assert calls == ["app before", "after 404", "teardown None"]
+
+
+def test_a_before_hook_may_answer_a_path_that_matches_no_route() -> None:
+    app = App(secret_key="key")
+
+    @app.before_request
+    def maintenance(request: Request) -> str:
+        return "Back soon"
+
+    assert TestClient(app).get("/anything").text == "Back soon"
+
+
+def test_without_app_hooks_a_miss_runs_no_group_hook() -> None:
+    app = App(secret_key="key")
+    group = Routes()
+    calls: list[str] = []
+
+    @group.route("/page")
+    class Page(View):
+        def get(self, request: Request) -> str:
+            return "page"
+
+    app.include(group, prefix="/g")
+    group.teardown_request(lambda request, error: calls.append("group teardown"))
+
+    TestClient(app).get("/missing", status=404)
+    TestClient(app).get("/g/page")
+
+    assert calls == ["group teardown"]
