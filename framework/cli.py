@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import servers
 from .app import App
@@ -109,24 +109,25 @@ def _serve_reloading(target: str, options: servers.ServerOptions) -> None:
 
 def _routes(arguments: argparse.Namespace) -> int:
     """Print the route table: static routes, then registration order (``--json``: for tools)."""
-    routes = _framework_app(arguments.app).router.routes
+    app = _framework_app(arguments.app)
+    records = [_route_record(app, route) for route in app.router.routes]
     if arguments.json:
-        print(json.dumps([_route_record(route) for route in routes], indent=2))
+        print(json.dumps(records, indent=2))
         return 0
-    rows = [("PATTERN", "NAME", "VIEW", "METHODS")]
+    columns = ("pattern", "name", "view", "access", "csrf")
+    rows = [(*(column.upper() for column in columns), "METHODS")]
     rows += [
-        (route.pattern, route.name, _view_path(route.view), ", ".join(route.view.allowed_methods))
-        for route in routes
+        (*(str(record[column]) for column in columns), ", ".join(map(str, record["methods"])))
+        for record in records
     ]
-    pattern_width, name_width, view_width = (
-        max(len(row[column]) for row in rows) for column in range(3)
-    )
-    for pattern, name, view, methods in rows:
-        print(f"{pattern:<{pattern_width}}  {name:<{name_width}}  {view:<{view_width}}  {methods}")
+    widths = [max(len(row[column]) for row in rows) for column in range(len(columns))]
+    for *cells, methods in rows:
+        padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+        print("  ".join([*padded, methods]))
     return 0
 
 
-def _route_record(route: Route) -> dict[str, object]:
+def _route_record(app: App, route: Route) -> dict[str, Any]:
     """One route as ``framework routes --json`` prints it."""
     view = route.view
     if getattr(view, "csrf_exempt", False):
@@ -143,6 +144,7 @@ def _route_record(route: Route) -> dict[str, object]:
         "fields": dict(route.fields),
         "template": _known_template(view),
         "csrf": csrf_stance,
+        "access": app.route_access(route).label,
     }
 
 
@@ -227,7 +229,7 @@ def _parser() -> argparse.ArgumentParser:
     routes_command.add_argument(
         "--json",
         action="store_true",
-        help="print a JSON list: pattern, name, view, methods, fields, template, csrf",
+        help="print a JSON list: pattern, name, view, methods, fields, template, csrf, access",
     )
     routes_command.set_defaults(handler=_routes)
 
