@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from . import errors
+from .access import login, logout
 from .app import App
 from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
+from .groups import Routes
 from .parsing import UploadedFile
 from .requests import Request
 from .responses import RedirectError, Response, redirect, safe_next
@@ -22,12 +24,15 @@ __all__ = [
     "RedirectView",
     "Request",
     "Response",
+    "Routes",
     "Session",
     "TemplateView",
     "UpdateView",
     "UploadedFile",
     "View",
     "errors",
+    "login",
+    "logout",
     "redirect",
     "safe_next",
 ]

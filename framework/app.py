@@ -4,7 +4,10 @@ A request's whole path is visible here: ``__call__`` hands ``/static/`` to White
 (when configured); ``handle`` checks the Host (when configured), matches a route, builds
 the ``Request`` and the view, dispatches to its handler, turns the result into a response
 (``_response_for``: error pages, redirects, CR/LF in headers refused), saves the session
-(``_save_session``), and turns every exception into an error page, in one place.
+(``_save_session``), and turns every exception into an error page, in one place. A route with
+request hooks, access rules or ``prepare`` goes through ``_run_view`` (hooks, 405, CSRF, login,
+``allow``, ``prepare``, handler, after hooks) and ``_finish`` (teardown hooks); one without pays
+a single branch for them.
 """
 
 from __future__ import annotations
@@ -13,20 +16,24 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 import webob
 import webob.exc
 
 from . import errors, negotiation
+from .access import USER_ID_KEY, RouteAccess
 from .accesslog import ROUTE_KEY
+from .groups import RouteDeclarations, Routes, normalise_prefix
+from .hooks import HookChain
 from .parsing import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_FORM_FIELDS, decode_wsgi_text
 from .requests import Request
 from .responses import HandlerResult, Redirect, Response, json_response, to_response
-from .routing import Match, Route, Router, URLBuildError, check_pattern
+from .routing import Match, Route, Router, URLBuildError
 from .security import (
     CONTROL_CHARACTERS,
     HostCheck,
@@ -48,7 +55,6 @@ __all__ = ["App"]
 
 logger = logging.getLogger("framework")
 
-ViewClass = TypeVar("ViewClass", bound=type[View])
 
 # PERF(S5): the default 404 page, rendered once, for paths no route matches without a 404.html.
 _NOT_FOUND_PAGE = errors.default_page(errors.NotFound())
@@ -59,7 +65,7 @@ _QUERY_SAFE = "=&;%+/?:@!$'()*,~"
 _PATH_SAFE = "/:@!$&'()*+,;=~"
 
 
-class App:
+class App(RouteDeclarations):
     """A WSGI application made of routes to class-based views.
 
     ``templates`` is a directory or a list of them, relative to the module that creates
@@ -74,6 +80,10 @@ class App:
     and ``allowed_hosts`` (other ``Host`` headers get 400; by default any host).
     ``canonical_urls=True`` redirects (308) a GET or HEAD whose path is not the one ``url_for``
     builds for its route and parameters (``/users/007`` to ``/users/7``).
+
+    Users: ``user_loader(user_id)`` returns the user ``framework.login`` stored the id of (or
+    None), as ``request.user``; ``login_route`` names the page anonymous browsers are sent to
+    by ``login_required`` views (without it they get 401).
     """
 
     def __init__(
@@ -89,9 +99,12 @@ class App:
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_form_fields: int = DEFAULT_MAX_FORM_FIELDS,
         allowed_hosts: Iterable[str] | None = None,
+        user_loader: Callable[[Any], Any] | None = None,
+        login_route: str | None = None,
         canonical_urls: bool = False,
     ) -> None:
         base_directory = _caller_directory()
+        super().__init__()
         self._debug = debug
         self.max_path_length = max_path_length
         self.max_body_size = max_body_size
@@ -104,6 +117,8 @@ class App:
         self.sessions = SessionCookies(
             secret_key, max_age=session_max_age, secure=session_cookie_secure
         )
+        self.user_loader = user_loader
+        self.login_route = login_route
         self.router = Router()
         # Other WSGI apps by prefix, longest first, and their prefixes for one startswith():
         # None until the first mount (see __call__).
@@ -113,6 +128,13 @@ class App:
         self._default_errors = type(self).error_response is App.error_response
         # Whether a slash redirect is possible at all: spares unmatched paths a second lookup.
         self._has_slash_routes = False
+        #: Route name -> the groups it was included from, outermost first.
+        self._route_groups: dict[str, tuple[Routes, ...]] = {}
+        # Route name -> what runs around its view, for the routes that have something (hooks,
+        # prepare): resolved when the route is added or hooks change (see _set_up).
+        self._route_setups: dict[str, _RouteSetup] = {}
+        # What runs when no route matches: the app's own hooks, once it has some.
+        self._no_route_setup: _RouteSetup | None = None
         self.templates = Templates(
             resolve_directories(templates, base_directory),
             url_for=self.url_for,
@@ -141,16 +163,6 @@ class App:
 
     # Registration
 
-    def route(self, pattern: str, *, name: str | None = None) -> Callable[[ViewClass], ViewClass]:
-        """Register the decorated view class for ``pattern``; the class is returned unchanged."""
-        check_pattern(pattern)  # a bad pattern fails here, not when the class is decorated
-
-        def register(view: ViewClass) -> ViewClass:
-            self.add_route(pattern, view, name=name)
-            return view
-
-        return register
-
     def add_route(self, pattern: str, view: type[View], *, name: str | None = None) -> Route:
         """Register ``view`` for ``pattern``; ``name`` defaults to the view class's name."""
         if not (isinstance(view, type) and issubclass(view, View)):
@@ -159,7 +171,67 @@ class App:
         check_view(view, route)  # its handlers take the route's fields: SignatureError if not
         self.router.register(route)
         self._has_slash_routes |= pattern.endswith("/") and pattern != "/"
+        self._set_up(route)
         return route
+
+    def include(self, routes: Routes, *, prefix: str = "", namespace: str | None = None) -> None:
+        """Register every route of the group ``routes`` under ``prefix``, named ``namespace.name``.
+
+        The routes go through ``add_route`` as if declared here; the group's URL types are added
+        to the app's (the same type again is fine); its hooks run for its routes only.
+        """
+        if not isinstance(routes, Routes):
+            raise TypeError(f"include() expects a Routes group, got {routes!r}")
+        for type_name, regex, convert, format in routes.all_types():
+            known = self.router.url_type(type_name)
+            # The same type again is fine: a group included twice declares its types twice.
+            if known is None or (known.regex, known.convert, known.format) != (
+                regex,
+                convert,
+                format,
+            ):
+                self.router.add_type(type_name, regex, convert, format)
+        for group_route in list(routes.flatten(normalise_prefix(prefix), namespace)):
+            self._route_groups[group_route.name] = group_route.groups
+            try:
+                self.add_route(group_route.pattern, group_route.view, name=group_route.name)
+            except Exception:
+                del self._route_groups[group_route.name]
+                raise
+            for group in group_route.groups:
+                group.notify_on_change(self.hooks_changed)
+
+    def hooks_changed(self) -> None:
+        """Resolve every route's hooks again (a hook was added to the app or a group)."""
+        for route in self.router.routes:
+            self._set_up(route)
+        own_hooks = HookChain.of([self])
+        self._no_route_setup = (
+            _RouteSetup(own_hooks, RouteAccess(False, False), prepare=False)
+            if own_hooks.any
+            else None
+        )
+
+    def route_access(self, route: Route) -> RouteAccess:
+        """The access rules of a route: its view's, with its groups' ``login_required`` default."""
+        group_default = None
+        for group in self._route_groups.get(route.name, ()):
+            if group.login_required is not None:
+                group_default = group.login_required  # the innermost group's setting wins
+        return RouteAccess.of(route.view, group_default)
+
+    def _set_up(self, route: Route) -> None:
+        """Record what runs around the route's view, if anything does (else the route pays
+        nothing for hooks and policies)."""
+        setup = _RouteSetup(
+            hooks=HookChain.of((self, *self._route_groups.get(route.name, ()))),
+            access=self.route_access(route),
+            prepare=route.view.prepare is not View.prepare,
+        )
+        if setup.hooks.any or setup.access.checked or setup.prepare:
+            self._route_setups[route.name] = setup
+        else:
+            self._route_setups.pop(route.name, None)
 
     def route_type(
         self,
@@ -170,6 +242,13 @@ class App:
     ) -> None:
         """Add a URL parameter type usable as ``{field:name}``, for matching and for ``url_for``."""
         self.router.add_type(name, regex, convert, format)
+
+    def load_user(self, request: Request) -> Any:
+        """The user whose id ``login`` stored in the session, or None: ``request.user``."""
+        user_id = request.session.get(USER_ID_KEY)
+        if user_id is None or self.user_loader is None:
+            return None
+        return self.user_loader(user_id)
 
     def url_for(self, route_name: str, /, **params: Any) -> str:
         """Build the path of the route called ``route_name``; every path built routes back to it.
@@ -265,6 +344,8 @@ class App:
         """
         request: Request | None = None
         response: webob.Response
+        setup: _RouteSetup | None = None
+        failure: Exception | None = None
         try:
             try:
                 # 1. The Host, when allowed_hosts is set.
@@ -274,50 +355,62 @@ class App:
                     host_check.check(environ)  # a Host not seen before, or refused: 400
                 # 2. The route.
                 match = self.match(environ)
+                view: View | None = None
+                result: HandlerResult
                 if match is None:
-                    # PERF(S5): without a 404.html (and with App's own error_response) a miss
-                    # needs no Request and no rendering, unless the client prefers JSON. The
-                    # two commonest cases of prefers_json are told inline: no preference and
-                    # no body (curl's GET, the bench's), a browser's Accept (text/html first,
-                    # no JSON named). tests/test_errors.py checks both give the same answers.
-                    accept = environ.get("HTTP_ACCEPT") or "*/*"
-                    if (
-                        self._default_errors
-                        and not self.templates.exists("404.html")
-                        and (
-                            (accept == "*/*" and "CONTENT_TYPE" not in environ)
-                            or (accept[:10] == "text/html," and "json" not in accept)
-                            or not negotiation.prefers_json(environ)
-                        )
-                    ):
-                        return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
-                    raise errors.NotFound()
-                route, params = match
-                if self.canonical_urls:  # a GET or HEAD spelled otherwise than url_for: 308
-                    self._redirect_to_canonical(environ, route, params)
-                # 3. The request and the view; 4. the handler, after the 405 and CSRF checks.
-                request = Request(environ, self, route.name, params)
-                view = route.view(request, self, params)
-                if type(view).dispatch is View.dispatch:
-                    # PERF(S1): what View.dispatch does, inlined: spares a call and a copy of
-                    # the params (tests/test_views.py compares it with dispatch through super()).
-                    result = view.handler_for(request)(request, **params)
+                    setup = self._no_route_setup  # the app's own hooks, when it has some
+                    if setup is None:
+                        # PERF(S5): without a 404.html (and with App's own error_response) a
+                        # miss needs no Request and no rendering, unless the client prefers
+                        # JSON. The two commonest cases of prefers_json are told inline: no
+                        # preference and no body (curl's GET, the bench's), a browser's Accept
+                        # (text/html first, no JSON named). tests/test_errors.py checks both
+                        # give the same answers.
+                        accept = environ.get("HTTP_ACCEPT") or "*/*"
+                        if (
+                            self._default_errors
+                            and not self.templates.exists("404.html")
+                            and (
+                                (accept == "*/*" and "CONTENT_TYPE" not in environ)
+                                or (accept[:10] == "text/html," and "json" not in accept)
+                                or not negotiation.prefers_json(environ)
+                            )
+                        ):
+                            return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
+                        raise errors.NotFound()
+                    request = Request(environ, self)
+                    result = self._run_view(setup, None, request, {})  # the 404, with the hooks
                 else:
-                    result = view.dispatch(request, **params)
+                    route, params = match
+                    if self.canonical_urls:  # a GET or HEAD spelled otherwise than url_for: 308
+                        self._redirect_to_canonical(environ, route, params)
+                    # 3. The request and the view; 4. the handler, after the 405 and CSRF checks
+                    # (and, where the route has them, hooks, access rules and prepare: _run_view).
+                    request = Request(environ, self, route.name, params)
+                    view = route.view(request, self, params)
+                    setups = self._route_setups
+                    setup = setups.get(route.name) if setups else None
+                    if setup is None and type(view).dispatch is View.dispatch:
+                        # PERF(S1): what View.dispatch does, inlined: spares a call and a copy of
+                        # the params (tests/test_views.py compares it with dispatch through
+                        # super()), for routes without hooks, access rules or prepare.
+                        result = view.handler_for(request)(request, **params)
+                    else:
+                        result = self._run_view(setup, view, request, params)
                 # 5. The response, for what the handler returned or (below) an error raised.
                 if type(result) is str:  # PERF(S1): the most common return value, a page
                     response = Response.from_bytes(result.encode())
                 else:
                     response = self._response_for(request, result, view)
             except webob.exc.WSGIHTTPException as error:
-                if request is None:
-                    request = Request(environ, self)
+                request = request or Request(environ, self)
                 response = self._response_for(request, error)
             # 6. The session, if the view read it.
             if request.loaded_session is not None:
                 self._save_session(request, response)
             return response
-        except Exception:
+        except Exception as error:
+            failure = error
             logger.exception(
                 "Unhandled exception in %s %r",
                 environ.get("REQUEST_METHOD"),
@@ -325,8 +418,53 @@ class App:
             )
             return self._server_error_response(request or Request(environ, self))
         finally:
-            if request is not None and request.open_files is not None:
-                request.close_files()
+            if request is not None and (request.open_files is not None or setup is not None):
+                self._finish(request, setup, failure)
+
+    def _run_view(
+        self,
+        setup: _RouteSetup | None,
+        view: View | None,
+        request: Request,
+        params: dict[str, Any],
+    ) -> HandlerResult:
+        """What the view answers when it overrides ``dispatch`` or its route has hooks, access
+        rules or ``prepare``: the before_request hooks (one may answer instead of the view), the
+        405 and CSRF checks, ``login_required``, ``allow``, ``prepare``, the handler (through
+        ``dispatch``); then the after_request hooks, on the error page too if one of these
+        raised an HTTP error. No view: no route matched, a 404 once the app's hooks ran."""
+        if setup is None:
+            assert view is not None
+            return view.dispatch(request, **params)
+        result: HandlerResult | None
+        try:
+            result = setup.hooks.run_before(request)
+            if result is None:
+                if view is None:
+                    raise errors.NotFound()
+                handler = view.handler_for(request)  # 405, CSRF
+                if request.environ["REQUEST_METHOD"] != "OPTIONS":  # OPTIONS is never blocked
+                    if setup.access.checked:
+                        setup.access.check(view, request, params)  # login, allow
+                    if setup.prepare:
+                        view.prepare(request, **params)
+                if type(view).dispatch is View.dispatch:
+                    result = handler(request, **params)
+                else:
+                    result = view.dispatch(request, **params)
+            response = self._response_for(request, result, view)
+        except webob.exc.WSGIHTTPException as error:
+            response = self._response_for(request, error)
+        return setup.hooks.run_after(request, response)
+
+    def _finish(
+        self, request: Request, setup: _RouteSetup | None, failure: Exception | None
+    ) -> None:
+        """Close the request's files, then run the teardown_request hooks, whatever happened."""
+        if request.open_files is not None:
+            request.close_files()
+        if setup is not None:
+            setup.hooks.run_teardown(request, failure)
 
     def _response_for(
         self,
@@ -474,6 +612,16 @@ class App:
     def _server_error_response(self, request: Request) -> Response:
         formatted = traceback.format_exc() if self.debug else None
         return self.error_response(request, errors.InternalServerError(), formatted)
+
+
+@dataclass(frozen=True)
+class _RouteSetup:
+    """What runs around one route's view besides its handler."""
+
+    hooks: HookChain
+    access: RouteAccess
+    #: Whether the view defines ``prepare``.
+    prepare: bool
 
 
 def _same_site_location(environ: WSGIEnvironment, raw_path: str) -> str:

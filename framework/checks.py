@@ -3,7 +3,8 @@
 Routes that another route always wins over, ``url_for`` calls in templates that name no route or
 pass the wrong parameters, templates that do not parse, missing ``template_name`` templates (and
 generic views missing what they need), views with no handlers, handler annotations that disagree
-with their fields' types, and templates named by literals in view code that do not exist.
+with their fields' types, templates named by literals in view code that do not exist, and access
+rules that cannot work (a ``login_required`` view exempt from CSRF, a missing login route).
 ``check_app`` returns the problems; the command prints them.
 """
 
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from jinja2 import nodes
 
+from .csrf import UNSAFE_METHODS
 from .forms import Form
 from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 from .routing import (
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Problem",
+    "access_problems",
     "annotation_problems",
     "check_app",
     "generic_view_problems",
@@ -74,7 +77,42 @@ def check_app(app: App) -> list[Problem]:
         *views_without_handlers(routes),
         *annotation_problems(app),
         *template_literal_problems(app),
+        *access_problems(app),
     ]
+
+
+# Access
+
+
+def access_problems(app: App) -> list[Problem]:
+    """A ``login_required`` view that takes unsafe methods without the CSRF check (a session
+    cookie is its only credential, so any site can make the browser send it), a
+    ``login_route`` that names no route, and ``login_required`` without a ``user_loader``."""
+    problems = []
+    names = {route.name for route in app.router.routes}
+    if app.login_route is not None and app.login_route not in names:
+        problems.append(
+            Problem("login route", f"App(login_route={app.login_route!r}) names no route")
+        )
+    needs_user = False
+    for route in app.router.routes:
+        if not app.route_access(route).login_required:
+            continue
+        needs_user = True
+        unsafe = sorted(UNSAFE_METHODS.intersection(route.view.allowed_methods))
+        if route.view.csrf_exempt and unsafe:
+            problems.append(
+                Problem(
+                    "csrf hole",
+                    f"{_describe(route)} is login_required and csrf_exempt: its "
+                    f"{', '.join(unsafe)} can be forged by any site the user visits",
+                )
+            )
+    if needs_user and app.user_loader is None:
+        problems.append(
+            Problem("login", "views are login_required but App(user_loader=...) is not set")
+        )
+    return problems
 
 
 # Unreachable routes

@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import servers
 from .app import App
@@ -137,30 +137,29 @@ def _routes(arguments: argparse.Namespace) -> int:
     """Print the mounts, then the route table: static routes, then registration order (the
     order dispatch tries them; ``--json``: for tools)."""
     app = _framework_app(arguments.app)
-    routes = app.router.routes
+    mounts = [_mount_record(prefix, mounted) for prefix, mounted in app.mounts.items()]
+    records = [_route_record(app, route) for route in app.router.routes]
     if arguments.json:
-        records = [_mount_record(prefix, mounted) for prefix, mounted in app.mounts.items()]
-        records += [_route_record(route) for route in routes]
+        records = [*mounts, *records]
         print(json.dumps(records, indent=2))
         return 0
-    rows = [("PATTERN", "NAME", "VIEW", "METHODS")]
+    columns = ("pattern", "name", "view", "access", "csrf")
+    rows = [(*(column.upper() for column in columns), "METHODS")]
     rows += [
-        (f"{prefix}/...", "(mount)", _view_path(mounted), "*")
-        for prefix, mounted in app.mounts.items()
+        (str(mount["pattern"]), "(mount)", str(mount["app"]), "-", "-", "*") for mount in mounts
     ]
     rows += [
-        (route.pattern, route.name, _view_path(route.view), ", ".join(route.view.allowed_methods))
-        for route in routes
+        (*(str(record[column]) for column in columns), ", ".join(map(str, record["methods"])))
+        for record in records
     ]
-    pattern_width, name_width, view_width = (
-        max(len(row[column]) for row in rows) for column in range(3)
-    )
-    for pattern, name, view, methods in rows:
-        print(f"{pattern:<{pattern_width}}  {name:<{name_width}}  {view:<{view_width}}  {methods}")
+    widths = [max(len(row[column]) for row in rows) for column in range(len(columns))]
+    for *cells, methods in rows:
+        padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+        print("  ".join([*padded, methods]))
     return 0
 
 
-def _route_record(route: Route) -> dict[str, object]:
+def _route_record(app: App, route: Route) -> dict[str, Any]:
     """One route as ``framework routes --json`` prints it."""
     view = route.view
     if getattr(view, "csrf_exempt", False):
@@ -177,6 +176,7 @@ def _route_record(route: Route) -> dict[str, object]:
         "fields": dict(route.fields),
         "template": _known_template(view),
         "csrf": csrf_stance,
+        "access": app.route_access(route).label,
     }
 
 
@@ -273,7 +273,7 @@ def _parser() -> argparse.ArgumentParser:
     routes_command.add_argument(
         "--json",
         action="store_true",
-        help="print a JSON list: pattern, name, view, methods, fields, template, csrf",
+        help="print a JSON list: pattern, name, view, methods, fields, template, csrf, access",
     )
     routes_command.set_defaults(handler=_routes)
 

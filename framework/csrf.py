@@ -26,6 +26,7 @@ __all__ = [
     "UNSAFE_METHODS",
     "check",
     "get_token",
+    "renew_token",
 ]
 
 #: The methods that change state, so the ones checked.
@@ -45,8 +46,13 @@ def get_token(request: Request) -> str:
     session = request.session
     token = session.get(SESSION_KEY)
     if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session[SESSION_KEY] = token
+        token = renew_token(request)
+    return token
+
+
+def renew_token(request: Request) -> str:
+    """Give the session a new CSRF token (at login: the old one stops working) and return it."""
+    token = request.session[SESSION_KEY] = secrets.token_urlsafe(32)
     return token
 
 

@@ -281,17 +281,8 @@ class DeleteView(TemplateView):
     success_url: ClassVar[str | None] = None
     object: Any = None
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.allowed_methods = tuple(method for method in cls.allowed_methods if method != "DELETE")
-
-    def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
-        """Answer the HTTP ``DELETE`` method 405 (``delete`` is not its handler here)."""
-        if request.method == "DELETE":
-            raise errors.MethodNotAllowed(
-                "DELETE is not allowed here.", allowed=self.allowed_methods
-            )
-        return super().dispatch(request, **params)
+    #: ``delete`` is the hook that deletes, not the handler of the HTTP ``DELETE`` method (405).
+    not_handlers = frozenset({"DELETE"})
 
     def get_object(self, **params: Any) -> Any:
         """Return the object the route's parameters name, or None if there is none."""
@@ -313,7 +304,3 @@ class DeleteView(TemplateView):
         obj = _found(self.get_object(**params))
         self.delete(obj)
         return redirect(self.get_success_url(obj))
-
-
-# View.__init_subclass__ took the delete hook for a DELETE handler (subclasses drop it themselves).
-DeleteView.allowed_methods = ("GET", "HEAD", "POST", "OPTIONS")

@@ -122,6 +122,23 @@ class Request(webob.Request):
             session = self.__dict__["loaded_session"] = self.app.sessions.load(self)
         return session
 
+    @property
+    def user(self) -> Any:
+        """The logged-in user, loaded by the App's ``user_loader`` on first use (once per request).
+
+        None when anonymous, or when the loader returns None (a user deleted since login).
+        """
+        attributes = self.__dict__
+        if "_user" not in attributes:
+            if self.app is None:
+                raise RuntimeError("this request is not being handled by an App")
+            attributes["_user"] = self.app.load_user(self)
+        return attributes["_user"]
+
+    def forget_user(self) -> None:
+        """Load ``user`` again on next use (``login`` and ``logout`` changed it)."""
+        self.__dict__.pop("_user", None)
+
     def flash(self, message: str, category: str = "info") -> None:
         """Show ``message`` on the next page that calls ``get_flashed_messages()``."""
         add_flash(self.session, message, category)

@@ -780,6 +780,10 @@ class Router:
         url_type = URLType(name, regex, convert, format)
         self._types[name] = url_type
 
+    def url_type(self, name: str) -> URLType | None:
+        """The URL type called ``name``, or None."""
+        return self._types.get(name)
+
     def add(self, pattern: str, view: type[View], *, name: str) -> Route:
         """Register ``view`` for ``pattern`` under ``name``; conflicts raise RouteError."""
         route = self.build(pattern, view, name=name)

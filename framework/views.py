@@ -35,6 +35,8 @@ class View:
     ``get`` (the server sends no body), ``OPTIONS`` answers 204 with ``Allow``, and a
     method with no handler answers 405 with ``Allow``. ``POST``, ``PUT``, ``PATCH`` and
     ``DELETE`` must carry the session's CSRF token (403 otherwise) unless ``csrf_exempt``.
+    Access (``login_required``, ``allow``) and ``prepare`` are applied by the App, in that order,
+    before ``dispatch``: an override of ``dispatch`` cannot lose them.
     """
 
     #: The methods this view answers, derived from its handlers once per class.
@@ -44,12 +46,19 @@ class View:
     #: Skip the CSRF check, for endpoints authenticated otherwise (an API token, not a cookie).
     csrf_exempt: ClassVar[bool] = False
 
+    #: Require a logged-in user (``request.user``): anonymous browsers are sent to the login
+    #: route, other clients get 401. None: the default of the route's group (else public);
+    #: False opts out of a group's ``login_required=True``.
+    login_required: ClassVar[bool | None] = None
+    #: HTTP methods whose like-named method is not their handler (DeleteView's ``delete`` hook).
+    not_handlers: ClassVar[frozenset[str]] = frozenset()
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         names = {
             method: method.lower()
             for method in HTTP_METHODS
-            if callable(getattr(cls, method.lower(), None))
+            if callable(getattr(cls, method.lower(), None)) and method not in cls.not_handlers
         }
         if "GET" in names:
             names.setdefault("HEAD", "get")
@@ -68,6 +77,17 @@ class View:
         """
         result: HandlerResult = self.handler_for(request)(request, **params)
         return result
+
+    def allow(self, request: Request, /, **params: Any) -> bool:
+        """Whether this request may reach the handler (False: 403), for every method but OPTIONS.
+
+        Runs after ``login_required`` and before ``prepare``. Costs nothing when not overridden.
+        """
+        return True
+
+    def prepare(self, request: Request, /, **params: Any) -> None:
+        """Run before the handler of every method but OPTIONS: load what every handler needs,
+        or raise an ``errors.*`` to answer instead. Costs nothing when not overridden."""
 
     def handler_for(self, request: Request) -> Callable[..., HandlerResult]:
         """Return the bound handler for ``request.method``, once the method may run at all.

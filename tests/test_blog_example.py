@@ -7,9 +7,11 @@ import re
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from processes import ROOT, environment, fetch, framework_command, stop
@@ -43,8 +45,28 @@ def blog(database: Path) -> ModuleType:
 
 
 @pytest.fixture
-def client(blog: ModuleType) -> TestClient:
+def anonymous(blog: ModuleType) -> TestClient:
+    """A visitor who has not logged in."""
     return TestClient(blog.app)
+
+
+def log_in(
+    client: TestClient, username: str, password: str, path: str = "/login", status: int = 303
+) -> Any:
+    form = client.get(path).forms["login-form"]
+    form["username"] = username
+    form["password"] = password
+    return form.submit(status=status)
+
+
+@pytest.fixture
+def client(blog: ModuleType) -> TestClient:
+    """A writer, logged in as ``ada``."""
+    with closing(blog.connect()) as db:
+        blog.add_user(db, "ada", "correct horse")
+    client = TestClient(blog.app)
+    log_in(client, "ada", "correct horse").follow()
+    return client
 
 
 def create(client: TestClient, title: str, body: str = "Some text.") -> Any:
@@ -67,10 +89,10 @@ def rows(database: Path) -> list[tuple[Any, ...]]:
         return connection.execute("SELECT title, slug, body FROM posts ORDER BY id").fetchall()
 
 
-def test_the_database_is_created_on_first_request(client: TestClient, database: Path) -> None:
+def test_the_database_is_created_on_first_request(anonymous: TestClient, database: Path) -> None:
     assert not database.exists()
 
-    page = client.get("/")
+    page = anonymous.get("/")
 
     assert database.exists()
     assert 'id="no-posts"' in page.text
@@ -260,8 +282,8 @@ def test_each_request_closes_its_connection(
     client.get("/posts/missing", status=404)
     client.get("/")
 
-    assert len(opened) == 4  # the form page alone needs no database
-    assert all(connection.closed for connection in opened)
+    assert len(opened) >= 4
+    assert all(connection.closed for connection in opened)  # by the teardown hook
 
 
 def test_framework_check_passes_the_blog(blog: ModuleType) -> None:
@@ -372,3 +394,114 @@ def test_framework_run_serves_the_blog_as_the_readme_says(database: Path) -> Non
     assert css_status == 200
     assert headers["Content-Type"].startswith("text/css")
     assert database.exists()
+
+
+# Users: writing needs a login, reading does not
+
+
+def test_reading_is_public_and_writing_sends_a_browser_to_log_in(
+    client: TestClient, anonymous: TestClient
+) -> None:
+    create(client, "Public")
+
+    assert anonymous.get("/").status_int == 200
+    assert anonymous.get("/posts/public").status_int == 200
+    for path in ("/posts/new", "/posts/public/edit", "/posts/public/delete"):
+        response = anonymous.get(path, headers={"Accept": "text/html"}, status=303)
+        assert response.headers["Location"] == "/login?" + urlencode({"next": path})
+        anonymous.get(path, headers={"Accept": "application/json"}, status=401)
+
+
+def test_an_anonymous_post_is_refused_and_changes_nothing(
+    client: TestClient, anonymous: TestClient, database: Path
+) -> None:
+    create(client, "Kept")
+    form_token = re.search(r'name="csrf_token" value="([^"]+)"', anonymous.get("/login").text)
+    assert form_token is not None
+    headers = {"X-CSRF-Token": form_token.group(1), "Accept": "text/html"}
+
+    anonymous.post("/posts/kept/delete", headers=headers, status=401)
+    anonymous.post("/posts/new", {"title": "t", "body": "b"}, headers=headers, status=401)
+
+    assert rows(database) == [("Kept", "kept", "Some text.")]
+
+
+def test_login_returns_to_the_page_asked_for(blog: ModuleType, anonymous: TestClient) -> None:
+    with closing(blog.connect()) as db:
+        blog.add_user(db, "bob", "secret words")
+    to_login = anonymous.get("/posts/new", headers={"Accept": "text/html"}, status=303)
+
+    page = log_in(anonymous, "bob", "secret words", to_login.headers["Location"])
+
+    assert page.status_int == 303
+    assert page.headers["Location"] == "/posts/new"
+    assert 'id="post-form"' in anonymous.get("/posts/new").text
+
+
+@pytest.mark.parametrize("next_value", ["//evil.com", "/\\evil.com", "https:evil.com", "posts"])
+def test_login_falls_back_to_the_list_for_a_next_off_the_site(
+    blog: ModuleType, anonymous: TestClient, next_value: str
+) -> None:
+    with closing(blog.connect()) as db:
+        blog.add_user(db, "bob", "secret words")
+
+    page = log_in(anonymous, "bob", "secret words", "/login?" + urlencode({"next": next_value}))
+
+    assert page.headers["Location"] == "/"
+
+
+def test_a_wrong_password_is_400_and_logs_no_one_in(
+    blog: ModuleType, anonymous: TestClient
+) -> None:
+    with closing(blog.connect()) as db:
+        blog.add_user(db, "bob", "secret words")
+
+    page = log_in(anonymous, "bob", "wrong", status=400)
+    unknown = log_in(anonymous, "nobody", "wrong", status=400)
+
+    assert page.status_int == unknown.status_int == 400
+    assert "Unknown user name or wrong password." in page.text
+    anonymous.get("/posts/new", headers={"Accept": "text/html"}, status=303)
+
+
+def test_passwords_are_stored_as_scrypt_hashes(blog: ModuleType, database: Path) -> None:
+    with closing(blog.connect()) as db:
+        blog.add_user(db, "bob", "secret words")
+        row = db.execute("SELECT * FROM users").fetchone()
+
+    assert b"secret words" not in bytes(row["password_hash"])
+    assert bytes(row["password_hash"]) == blog.hash_password("secret words", bytes(row["salt"]))
+
+
+def test_logout_ends_the_login(client: TestClient) -> None:
+    page = client.get("/")
+    assert 'id="username">ada<' in page.text
+
+    after = page.forms["logout-form"].submit().follow()
+
+    assert "You are logged out." in after.text
+    assert 'id="login-link"' in after.text
+    client.get("/posts/new", headers={"Accept": "text/html"}, status=303)
+
+
+def test_a_deleted_user_reads_as_anonymous(client: TestClient, blog: ModuleType) -> None:
+    with closing(blog.connect()) as db, db:
+        db.execute("DELETE FROM users")
+
+    assert 'id="login-link"' in client.get("/").text
+    client.get("/posts/new", headers={"Accept": "text/html"}, status=303)
+
+
+def test_adduser_command_adds_a_user(database: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BLOG), "adduser", "carol", "pw"],
+        env={**environment(), "BLOG_DATABASE": str(database)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "User 'carol' added" in result.stdout
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT username FROM users").fetchall() == [("carol",)]

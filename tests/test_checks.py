@@ -557,7 +557,7 @@ def test_framework_check_passes_the_demo_site() -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     # The site's 11 templates and the framework's own framework/forms.html.
-    assert result.stdout == "views:app: no problems found (6 routes, 12 templates checked)\n"
+    assert result.stdout == "views:app: no problems found (7 routes, 13 templates checked)\n"
     assert result.stderr == ""
 
 

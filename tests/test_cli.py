@@ -214,13 +214,14 @@ def test_routes_prints_the_demo_sites_table_in_dispatch_order() -> None:
 
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
-        "PATTERN        NAME    VIEW              METHODS",
-        "/              home    views.Index       GET, HEAD, OPTIONS",
-        "/index/        index   views.Index       GET, HEAD, OPTIONS",
-        "/login/        login   views.Login       GET, HEAD, POST, OPTIONS",
-        "/logout/       logout  views.Logout      POST, OPTIONS",
-        "/hello/{name}  hello   views.Hello       GET, HEAD, OPTIONS",
-        "/users/{id:d}  user    views.UserDetail  GET, HEAD, OPTIONS",
+        "PATTERN        NAME     VIEW               ACCESS  CSRF               METHODS",
+        "/              home     views.Index        public  safe methods only  GET, HEAD, OPTIONS",
+        "/index/        index    views.Index        public  safe methods only  GET, HEAD, OPTIONS",
+        "/login/        login    views.Login        public  checked            GET, HEAD, POST, OPTIONS",  # noqa: E501
+        "/logout/       logout   views.Logout       public  checked            POST, OPTIONS",
+        "/account/      account  views.AccountPage  login   safe methods only  GET, HEAD, OPTIONS",
+        "/hello/{name}  hello    views.Hello        public  safe methods only  GET, HEAD, OPTIONS",
+        "/users/{id:d}  user     views.UserDetail   public  safe methods only  GET, HEAD, OPTIONS",
     ]
 
 
@@ -271,6 +272,7 @@ def test_routes_json_describes_the_demo_site_for_tools() -> None:
         "/index/",
         "/login/",
         "/logout/",
+        "/account/",
         "/hello/{name}",
         "/users/{id:d}",
     ]
@@ -282,13 +284,15 @@ def test_routes_json_describes_the_demo_site_for_tools() -> None:
         "fields": {},
         "template": "index.html",
         "csrf": "safe methods only",
+        "access": "public",
     }
+    assert routes[4]["access"] == "login"
     assert routes[2]["methods"] == ["GET", "HEAD", "POST", "OPTIONS"]
     assert routes[2]["template"] == "login.html"  # the one template Login.get/post render
     assert routes[2]["csrf"] == "checked"
     assert routes[3]["template"] is None  # Logout renders nothing
-    assert routes[5]["fields"] == {"id": "d"}
-    assert routes[5]["template"] == "user.html"
+    assert routes[6]["fields"] == {"id": "d"}
+    assert routes[6]["template"] == "user.html"
 
 
 def test_routes_json_gives_field_types_templates_and_csrf_stances(tmp_path: Path) -> None:
@@ -328,6 +332,7 @@ def test_routes_json_gives_field_types_templates_and_csrf_stances(tmp_path: Path
         "fields": {"rest": "path"},
         "template": None,  # computed: not known
         "csrf": "exempt",
+        "access": "public",
     }
 
 

@@ -353,3 +353,50 @@ def test_the_500_page_offers_to_try_again_and_logs_the_error(
     assert "the database is down" not in response.text
     assert retry_link(response) == "http://localhost/users/1?tab=posts"
     assert "the database is down" in caplog.text
+
+
+# The account page: login required
+
+
+def test_the_account_page_sends_an_anonymous_browser_to_log_in_and_back(
+    client: webtest.TestApp,
+) -> None:
+    to_login = client.get("/account/?tab=1", headers={"Accept": "text/html"}, status=303)
+    assert to_login.headers["Location"] == "/login/?next=%2Faccount%2F%3Ftab%3D1"
+
+    form = to_login.follow().forms["login"]
+    assert form["next"].value == "/account/?tab=1"
+    form["username"], form["password"] = "ada", "analytical-engine"
+    back = form.submit(status=303)
+
+    assert back.headers["Location"] == "/account/?tab=1"
+    page = back.follow()
+    assert "You are logged in as Ada Lovelace (user 1)." in page.text
+    assert '<a id="account-link" href="/account/">Ada Lovelace</a>' in page.text
+
+
+def test_the_account_page_is_401_for_a_client_that_is_not_a_browser(
+    client: webtest.TestApp,
+) -> None:
+    client.get("/account/", headers={"Accept": "application/json"}, status=401)
+    client.post("/account/", status=405)  # only GET, HEAD and OPTIONS here
+    assert client.options("/account/", status=204).headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_after_logout_the_account_page_asks_for_a_login_again(client: webtest.TestApp) -> None:
+    log_in(client, "ada", "analytical-engine", status=303)
+    page = client.get("/account/")
+
+    page.forms["logout"].submit(status=303)
+
+    client.get("/account/", headers={"Accept": "text/html"}, status=303)
+
+
+def test_a_user_deleted_since_login_reads_as_anonymous(
+    client: webtest.TestApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log_in(client, "ada", "analytical-engine", status=303)
+    monkeypatch.delitem(views.USERS, 1)
+
+    assert '<a href="/login/">Log in</a>' in client.get("/").text
+    client.get("/account/", headers={"Accept": "text/html"}, status=303)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import webtest
 
+import framework
 from framework import App, RedirectView, Request, Response, TemplateView, View, csrf, errors
 from framework.responses import HandlerResult
 from framework.testing import TestClient
@@ -407,24 +408,54 @@ def _dispatch_pair(app: App, base: type[View], **attributes: Any) -> None:
     app.add_route("/general/{name}", general)
 
 
+def _refuse(self: View, request: Request, /, **params: Any) -> bool:
+    return False
+
+
+def _prepare(self: View, request: Request, /, **params: Any) -> None:
+    if params["name"] == "ada":
+        raise errors.NotFound("prepare refused ada")
+
+
+#: Access rules and prepare, applied by the App before dispatch, on both paths.
+_POLICIES: dict[str, dict[str, Any]] = {
+    "none": {},
+    "login required, anonymous": {"login_required": True},
+    "login required, logged in": {"login_required": True},
+    "allow refuses": {"allow": _refuse},
+    "prepare": {"prepare": _prepare},
+}
+
+
 @pytest.mark.parametrize("base", [_AllMethods, _GetOnly])
 @pytest.mark.parametrize("csrf_exempt", [False, True])
 @pytest.mark.parametrize("token", ["right", "wrong", "none"])
 @pytest.mark.parametrize("method", [*HTTP_METHODS, "TRACE", "PROPFIND"])
+@pytest.mark.parametrize("policy", list(_POLICIES))
 def test_inlined_dispatch_answers_as_dispatch_through_super(
-    base: type[View], csrf_exempt: bool, token: str, method: str
+    base: type[View], csrf_exempt: bool, token: str, method: str, policy: str
 ) -> None:
-    app = App(secret_key="key")
-    _dispatch_pair(app, base, csrf_exempt=csrf_exempt)
+    app = App(secret_key="key", user_loader=lambda user_id: f"user {user_id}", login_route="login")
+    _dispatch_pair(app, base, csrf_exempt=csrf_exempt, **_POLICIES[policy])
 
     @app.route("/token")
     class Token(View):
         def get(self, request: Request) -> str:
+            if policy.endswith("logged in"):
+                framework.login(request, 1)
             return csrf.get_token(request)
+
+    @app.route("/login", name="login")
+    class Login(View):
+        def get(self, request: Request) -> str:
+            return "log in"
 
     client = webtest.TestApp(app, lint=False)  # both validators refuse methods like PROPFIND
     session_token = client.get("/token").text
     headers = {"right": {"X-CSRF-Token": session_token}, "wrong": {"X-CSRF-Token": "x"}}
+    headers = {
+        kind: {**sent, "Accept": "text/html"} for kind, sent in {**headers, "none": {}}.items()
+    }
     answers = [
         client.request(
             f"/{kind}/ada",
@@ -439,8 +470,11 @@ def test_inlined_dispatch_answers_as_dispatch_through_super(
 
     inlined, general = answers
     assert inlined.status == general.status
-    assert sorted(inlined.headerlist) == sorted(general.headerlist)
-    assert inlined.body == general.body
+    # The login redirect names the path it came from.
+    assert sorted(inlined.headerlist) == sorted(
+        (name, value.replace("general", "inlined")) for name, value in general.headerlist
+    )
+    assert inlined.body == general.body.replace(b"general", b"inlined")
 
 
 def test_render_takes_a_status_and_headers(tmp_path: Path) -> None:

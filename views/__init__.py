@@ -10,11 +10,38 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from framework import App, Response, TemplateView, View, errors, redirect, safe_next
-
-app = App(templates="../templates", static="../static")
+from framework import (
+    App,
+    Request,
+    Response,
+    TemplateView,
+    View,
+    errors,
+    login,
+    logout,
+    redirect,
+    safe_next,
+)
 
 USERS = {1: "Ada Lovelace", 2: "Alan Turing", 3: "Grace Hopper"}
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is logged in: what ``request.user`` is."""
+
+    id: int
+    name: str
+
+
+def load_user(user_id: object) -> User | None:
+    """The user whose id ``login`` stored in the session; None if there is none (any more)."""
+    if not isinstance(user_id, int) or user_id not in USERS:
+        return None
+    return User(user_id, USERS[user_id])
+
+
+app = App(templates="../templates", static="../static", user_loader=load_user, login_route="login")
 
 
 @dataclass(frozen=True)
@@ -63,7 +90,8 @@ class Index(TemplateView):
     template_name = "index.html"
 
     def get_context(self, **params: object) -> dict[str, object]:
-        return {"users": USERS, "user_name": USERS.get(self.request.session.get("user_id"))}
+        user = self.request.user
+        return {"users": USERS, "user_name": user.name if user is not None else None}
 
 
 app.add_route("/index/", Index, name="index")
@@ -88,8 +116,7 @@ class Login(View):
             )
             page.status_code = 400
             return page
-        request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
-        request.session["user_id"] = user_id
+        login(request, user_id)  # stores the id and renews the CSRF token
         request.flash(f"Welcome, {USERS[user_id]}!")
         return redirect(next_value, fallback="home")  # a bad or absent ?next= goes home
 
@@ -97,7 +124,7 @@ class Login(View):
 @app.route("/logout/", name="logout")
 class Logout(View):
     def post(self, request) -> Response:
-        request.session.clear()
+        logout(request)
         request.flash("You are logged out.")
         return redirect("home")
 
@@ -114,3 +141,13 @@ class UserDetail(View):
         if id not in USERS:
             raise errors.NotFound(f"There is no user {id}.")
         return self.render("user.html", user_id=id, user_name=USERS[id])
+
+
+@app.route("/account/", name="account")
+class AccountPage(View):
+    """The logged-in user's page: anonymous browsers are sent to log in first."""
+
+    login_required = True
+
+    def get(self, request: Request) -> Response:
+        return self.render("account.html", user=request.user)

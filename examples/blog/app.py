@@ -1,29 +1,48 @@
 """A small blog on SQLite, built with the framework's forms and generic views.
 
 Serve it on http://127.0.0.1:8000 with ``python examples/blog/app.py`` (or, from the repository's
-root, ``framework run examples.blog.app:app``). The posts live in the SQLite file named by
-``BLOG_DATABASE`` (default: ``blog.sqlite3`` beside this file), created on first use. Set
-``FRAMEWORK_SECRET_KEY`` so that flash messages survive a restart.
+root, ``framework run examples.blog.app:app``). The posts and users live in the SQLite file
+named by ``BLOG_DATABASE`` (default: ``blog.sqlite3`` beside this file), created on first use.
+Add a user with ``python examples/blog/app.py adduser NAME PASSWORD``: writing, editing and
+deleting posts need one. Set ``FRAMEWORK_SECRET_KEY`` so that logins survive a restart.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 import sqlite3
+import sys
 import unicodedata
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, overload
+from typing import overload
 
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from framework import App, CreateView, DeleteView, DetailView, ListView, Request, UpdateView, View
+from framework import (
+    App,
+    CreateView,
+    DeleteView,
+    DetailView,
+    ListView,
+    Request,
+    Response,
+    Routes,
+    UpdateView,
+    View,
+    login,
+    logout,
+    redirect,
+    safe_next,
+)
 from framework.forms import Form
-from framework.responses import HandlerResult
 
 DATABASE_VARIABLE = "BLOG_DATABASE"
 DEFAULT_DATABASE = Path(__file__).resolve().with_name("blog.sqlite3")
@@ -35,10 +54,59 @@ CREATE TABLE IF NOT EXISTS posts (
     slug TEXT NOT NULL UNIQUE,
     body TEXT NOT NULL,
     created TEXT NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    salt BLOB NOT NULL,
+    password_hash BLOB NOT NULL
+);
 """
 
-app = App(static="static")
+
+# Users: scrypt password hashes in SQLite
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+
+
+def hash_password(password: str, salt: bytes) -> bytes:
+    """scrypt with the parameters RFC 7914 suggests for interactive logins."""
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**14, r=8, p=1, dklen=32)
+
+
+def add_user(db: sqlite3.Connection, username: str, password: str) -> int:
+    """Store a user with a salted scrypt hash of the password (never the password)."""
+    salt = os.urandom(16)
+    with db:
+        cursor = db.execute(
+            "INSERT INTO users (username, salt, password_hash) VALUES (?, ?, ?)",
+            (username, salt, hash_password(password, salt)),
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def authenticate(db: sqlite3.Connection, username: str, password: str) -> int | None:
+    """The user's id if the password is right, else None (unknown names take as long)."""
+    row = db.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+    salt, expected = (row["salt"], row["password_hash"]) if row else (b"\0" * 16, b"")
+    digest = hash_password(password, salt)
+    return row["id"] if row and hmac.compare_digest(digest, expected) else None
+
+
+def load_user(user_id: object) -> User | None:
+    """``request.user``: the logged-in user, or None (anonymous, or deleted since login)."""
+    if not isinstance(user_id, int):
+        return None
+    with closing(connect()) as db:
+        row = db.execute("SELECT id, username FROM users WHERE id = ?", (user_id,)).fetchone()
+    return User(**row) if row is not None else None
+
+
+app = App(static="static", user_loader=load_user, login_route="login")
 
 
 # The data: posts in SQLite
@@ -57,11 +125,27 @@ class Post:
         return datetime.fromisoformat(self.created)
 
 
+def request_db(request: Request) -> sqlite3.Connection:
+    """The request's connection, opened on first use; ``close_db`` closes it after the response."""
+    connection: sqlite3.Connection | None = request.environ.get("blog.db")
+    if connection is None:
+        connection = request.environ["blog.db"] = connect()
+    return connection
+
+
+@app.teardown_request
+def close_db(request: Request, error: BaseException | None) -> None:
+    """Close the connection the request opened, if any, whatever happened to the request."""
+    connection = request.environ.pop("blog.db", None)
+    if connection is not None:
+        connection.close()
+
+
 def connect() -> sqlite3.Connection:
     """Open the database named by ``BLOG_DATABASE``, creating the file and table if needed."""
     connection = sqlite3.connect(os.environ.get(DATABASE_VARIABLE, DEFAULT_DATABASE))
     connection.row_factory = sqlite3.Row
-    connection.execute(SCHEMA)
+    connection.executescript(SCHEMA)
     return connection
 
 
@@ -135,26 +219,54 @@ class PostForm(Form):
 
 
 class UsesDatabase(View):
-    """Gives a view ``self.db``: one connection per request, opened on first use and closed
-    when the view is done.
-
-    The framework has no request teardown hook yet; issue #13's will replace this dispatch.
-    """
-
-    _db: sqlite3.Connection | None = None
+    """Gives a view ``self.db``: the request's connection (``close_db`` closes it)."""
 
     @property
     def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._db = connect()
-        return self._db
+        return request_db(self.request)
 
-    def dispatch(self, request: Request, /, **params: Any) -> HandlerResult:
-        try:
-            return super().dispatch(request, **params)
-        finally:
-            if self._db is not None:
-                self._db.close()
+
+def text_field(value: object) -> str:
+    """A form value as text; an uploaded file where text belongs counts as empty."""
+    return value if isinstance(value, str) else ""
+
+
+@app.route("/login", name="login")
+class Login(View):
+    """Log in; then go to ``next`` if it is a path on this site, else to the list of posts."""
+
+    def get(self, request: Request) -> Response:
+        return self.render("login.html", next=safe_next(request.GET.get("next")))
+
+    def post(self, request: Request) -> Response:
+        username = text_field(request.POST.get("username")).strip()
+        password = text_field(request.POST.get("password"))
+        user_id = authenticate(request_db(request), username, password) if username else None
+        if user_id is None:
+            page = self.render(
+                "login.html",
+                error="Unknown user name or wrong password.",
+                username=username,
+                next=safe_next(request.POST.get("next")),
+            )
+            page.status_code = 400
+            return page
+        login(request, user_id)
+        request.flash(f"Welcome, {username}!")
+        return redirect(request.POST.get("next"), fallback="posts")
+
+
+@app.route("/logout", name="logout")
+class Logout(View):
+    def post(self, request: Request) -> Response:
+        logout(request)
+        request.flash("You are logged out.")
+        return redirect("posts")
+
+
+# The pages under /posts/, declared as a group and included below: writing, editing and
+# deleting need a logged-in user; reading a post does not.
+posts = Routes(login_required=True)
 
 
 @app.route("/", name="posts")
@@ -166,7 +278,7 @@ class PostList(UsesDatabase, ListView):
         return Posts(self.db)
 
 
-@app.route("/posts/new", name="post_create")
+@posts.route("/new", name="post_create")
 class PostCreate(UsesDatabase, CreateView):
     template_name = "post_form.html"
     form_class = PostForm
@@ -186,15 +298,16 @@ class PostCreate(UsesDatabase, CreateView):
         return self.request.url_for("post", slug=obj.slug)
 
 
-@app.route("/posts/{slug:slug}", name="post")
+@posts.route("/{slug:slug}", name="post")
 class PostDetail(UsesDatabase, DetailView):
     template_name = "post_detail.html"
+    login_required = False
 
     def get_object(self, slug: str) -> Post | None:
         return find_post(self.db, slug)
 
 
-@app.route("/posts/{slug:slug}/edit", name="post_edit")
+@posts.route("/{slug:slug}/edit", name="post_edit")
 class PostUpdate(UsesDatabase, UpdateView):
     template_name = "post_form.html"
     form_class = PostForm
@@ -215,7 +328,7 @@ class PostUpdate(UsesDatabase, UpdateView):
         return self.request.url_for("post", slug=obj.slug)
 
 
-@app.route("/posts/{slug:slug}/delete", name="post_delete")
+@posts.route("/{slug:slug}/delete", name="post_delete")
 class PostDelete(UsesDatabase, DeleteView):
     template_name = "post_confirm_delete.html"
     success_url = "posts"
@@ -229,7 +342,14 @@ class PostDelete(UsesDatabase, DeleteView):
         self.request.flash(f"Deleted “{obj.title}”.")
 
 
+app.include(posts, prefix="/posts")
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["adduser"] and len(sys.argv) == 4:
+        # python examples/blog/app.py adduser NAME PASSWORD
+        with closing(connect()) as db:
+            print(f"User {sys.argv[2]!r} added with id {add_user(db, sys.argv[2], sys.argv[3])}.")
+        sys.exit(0)
     from framework.servers import ServerOptions, serve
 
     serve(app, ServerOptions(), name="the blog")

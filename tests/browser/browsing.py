@@ -14,6 +14,10 @@ from selenium.webdriver.support.wait import WebDriverWait
 WAIT_SECONDS = 10
 
 
+#: The blog's writer (user name, password), added to the blog's database before it starts.
+BLOG_WRITER = ("ada", "correct horse battery")
+
+
 def shown(browser: WebDriver, css: str) -> WebElement:
     """Wait for the element ``css`` to be visible on the page; return it."""
     element: WebElement = WebDriverWait(browser, WAIT_SECONDS).until(

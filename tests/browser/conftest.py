@@ -16,11 +16,13 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from browsing import BLOG_WRITER
 from processes import ROOT, console_script, environment, free_port, stop, wait_for_port
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -126,8 +128,16 @@ def demo_site(chromium: WebDriver) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def blog_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The blog example's SQLite file for this run (its ``BLOG_DATABASE``); the blog creates it."""
-    return tmp_path_factory.mktemp("blog") / "blog.sqlite3"
+    """The blog example's SQLite file for this run (its ``BLOG_DATABASE``), with the writer
+    ``BLOG_WRITER`` added by the blog's own ``adduser`` command."""
+    database = tmp_path_factory.mktemp("blog") / "blog.sqlite3"
+    subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "blog" / "app.py"), "adduser", *BLOG_WRITER],
+        env={**environment(), "BLOG_DATABASE": str(database)},
+        check=True,
+        capture_output=True,
+    )
+    return database
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""The blog example (examples.blog.app:app) in headless Chromium: write a post (with a mistake
-first), edit it, page through the list, delete it. The site runs on this run's own database.
+"""The blog example (examples.blog.app:app) in headless Chromium: log in, write a post (with a
+mistake first), edit it, page through the list, delete it, log out. The site runs on this run's
+own database, with one writer (BLOG_WRITER).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from browsing import follow, labelled, shown, submit
+from browsing import BLOG_WRITER, follow, labelled, shown, submit
 from processes import fetch
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -30,10 +31,20 @@ def list_titles(browser: WebDriver) -> list[str]:
     return [link.text for link in browser.find_elements(By.CSS_SELECTOR, "#posts .post a")]
 
 
+def log_in(browser: WebDriver) -> None:
+    """On the login page, log in as the blog's writer."""
+    form = shown(browser, "form#login-form")
+    username, password = BLOG_WRITER
+    labelled(form, "User name").send_keys(username)
+    labelled(form, "Password").send_keys(password)
+    submit(browser, form)
+
+
 def publish(browser: WebDriver, site: str, title: str, body: str) -> str:
-    """Write a post through the "New post" page; return its page's URL."""
+    """Write a post through the "New post" page (logging in on the way); return its page's URL."""
     browser.get(site + "/")
     follow(browser, "#new-post-link")
+    log_in(browser)
     form = shown(browser, "form#post-form")
     labelled(form, "Title").send_keys(title)
     labelled(form, "Body").send_keys(body)
@@ -47,6 +58,11 @@ def test_a_post_with_a_mistake_keeps_what_was_typed_then_is_published(
 ) -> None:
     browser.get(blog_site + "/")
     follow(browser, "#new-post-link")
+    # Writing needs a login: the blog asks for one, then comes back to the form.
+    assert browser.current_url.startswith(blog_site + "/login?next=")
+    log_in(browser)
+    assert flash(browser) == f"Welcome, {BLOG_WRITER[0]}!"
+    assert browser.current_url == blog_site + "/posts/new"
     form = shown(browser, "form#post-form")
     labelled(form, "Title").send_keys("A walk by the river")
     # Only spaces: the browser's own check of a required field lets them through, the blog's not.
@@ -178,3 +194,16 @@ def test_deleting_a_post_through_the_confirmation_page(browser: WebDriver, blog_
     assert shown(browser, "h1").text == "Not found"
     follow(browser, "main a")
     assert browser.current_url == blog_site + "/"
+
+
+def test_logging_out_hides_the_writers_pages_again(browser: WebDriver, blog_site: str) -> None:
+    url = publish(browser, blog_site, "Before logout", "Still readable.")
+    assert shown(browser, "#username").text == BLOG_WRITER[0]
+
+    submit(browser, shown(browser, "form#logout-form"))
+
+    assert flash(browser) == "You are logged out."
+    browser.get(url)
+    assert shown(browser, "#post-title").text == "Before logout"  # reading stays public
+    follow(browser, "#edit-link")
+    assert browser.current_url.startswith(blog_site + "/login?next=")

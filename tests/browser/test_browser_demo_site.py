@@ -96,3 +96,16 @@ def test_a_form_sent_after_the_cookies_were_deleted_shows_the_csrf_page_with_a_w
     submit(browser, fill_login_form(browser, "ada", "analytical-engine"))
 
     assert shown(browser, ".greeting").text == "Hello, Ada Lovelace!"
+
+
+def test_the_account_page_asks_for_a_login_then_comes_back(
+    browser: WebDriver, demo_site: str
+) -> None:
+    browser.get(demo_site + "/account/")
+
+    assert browser.current_url == demo_site + "/login/?next=%2Faccount%2F"
+    submit(browser, fill_login_form(browser, "ada", "analytical-engine"))
+
+    assert browser.current_url == demo_site + "/account/"
+    assert shown(browser, "#account-name").text == ("You are logged in as Ada Lovelace (user 1).")
+    assert browser.find_element(By.ID, "account-link").text == "Ada Lovelace"
