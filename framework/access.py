@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from . import csrf, errors
+from . import csrf, errors, negotiation
 
 if TYPE_CHECKING:
     from .requests import Request
@@ -54,15 +54,9 @@ def logout(request: Request) -> None:
 
 
 def wants_html(request: Request) -> bool:
-    """Whether the client takes an HTML page rather than JSON, by the rule errors follow.
-
-    JSON when ``Accept`` ranks ``application/json`` above ``text/html``, or, with no ``Accept``,
-    when the request's body is JSON; HTML otherwise (a browser, ``*/*``, no preference).
-    """
-    if "Accept" not in request.headers:
-        return not request.media_type.endswith(("/json", "+json"))
-    offers = request.accept.acceptable_offers(["text/html", "application/json"])
-    return not offers or offers[0][0] == "text/html"
+    """Whether the client takes an HTML page rather than JSON, by the rule errors follow
+    (`negotiation.prefers_json`): a browser, or no preference and no JSON body."""
+    return not negotiation.prefers_json(request.environ)
 
 
 @dataclass(frozen=True)

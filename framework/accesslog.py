@@ -1,5 +1,9 @@
 """The access log: WSGI middleware that logs one line per request once its body was sent.
 
+A line: ``GET /posts/3?page=2 200 512 bytes 1.2 ms route=/posts/{id:d}``: the path with its
+query string, and the pattern of the route that answered (``route=-`` if none), which groups
+requests for metrics where the path would not.
+
 ``framework run`` wraps the app in it; wrap your app yourself to have the same lines under
 gunicorn or ``waitress-serve``, which do not write them.
 """
@@ -24,10 +28,15 @@ access_logger = logging.getLogger("framework.access")
 # Characters kept as they are when a method or path is written into a log line; everything
 # else (spaces, newlines, quotes) is percent-encoded so a request cannot forge log lines.
 _LOG_SAFE = "/:@!$&'()*+,;=~%"
+# A route pattern is the developer's text, but kept as safe: its braces stay readable.
+_PATTERN_SAFE = _LOG_SAFE + "{}"
+#: Where the App puts the matched route's pattern in the environ.
+ROUTE_KEY = "framework.route"
 
 
 class AccessLog:
-    """WSGI middleware: log one line per request (method, path, status, bytes, duration in ms).
+    """WSGI middleware: log one line per request (method, path and query, status, bytes, duration
+    in ms, route pattern).
 
     The line is written when the server closes the response, so the duration and byte count
     cover the whole body. ``framework run`` adds it; wrap ``app`` yourself to use it elsewhere.
@@ -42,6 +51,8 @@ class AccessLog:
             method=environ.get("REQUEST_METHOD", ""),
             path=environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
             started=time.perf_counter(),
+            query=environ.get("QUERY_STRING", ""),
+            environ=environ,
         )
 
         def recording_start_response(
@@ -66,31 +77,52 @@ class AccessLog:
 
     def _log(self, exchange: _Exchange) -> None:
         self.log_line(
-            exchange.method, exchange.path, exchange.status, exchange.bytes_sent, exchange.started
+            exchange.method,
+            exchange.path,
+            exchange.status,
+            exchange.bytes_sent,
+            exchange.started,
+            query=exchange.query,
+            route=exchange.environ.get(ROUTE_KEY),
         )
 
     def log_line(
-        self, method: str, path: str, status: str, bytes_sent: int, started: float
+        self,
+        method: str,
+        path: str,
+        status: str,
+        bytes_sent: int,
+        started: float,
+        *,
+        query: str = "",
+        route: str | None = None,
     ) -> None:
-        """Log one request: PEP 3333 (latin-1) method and path, ``started`` from perf_counter.
+        """Log one request: PEP 3333 (latin-1) method, path and query, ``started`` from
+        perf_counter, ``route`` the matched pattern (None if no route matched).
 
         A server that answers a request without the app (a client gone mid-body) calls it too.
         """
         duration_ms = (time.perf_counter() - started) * 1000
         method, path = _log_safe(method), _log_safe(path)
+        query = _log_safe(query)
+        route = quote(route, safe=_PATTERN_SAFE) if route is not None else None
         self.logger.info(
-            "%s %s %s %d bytes %.1f ms",
+            "%s %s%s %s %d bytes %.1f ms route=%s",
             method,
             path,
+            "?" + query if query else "",
             status or "-",
             bytes_sent,
             duration_ms,
+            route or "-",
             extra={
                 "method": method,
                 "path": path,
+                "query": query,
                 "status": status,
                 "bytes_sent": bytes_sent,
                 "duration_ms": duration_ms,
+                "route": route,
             },
         )
 
@@ -102,6 +134,9 @@ class _Exchange:
     method: str
     path: str
     started: float
+    query: str
+    #: The request's environ, where the App leaves the matched route's pattern.
+    environ: WSGIEnvironment
     status: str = ""
     bytes_sent: int = 0
 

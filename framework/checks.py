@@ -22,7 +22,16 @@ from jinja2 import nodes
 from .csrf import UNSAFE_METHODS
 from .forms import Form
 from .generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
-from .routing import CharRepeat, Route, RouteField, Router, Segment, URLBuildError, URLType
+from .routing import (
+    QUERY_KEYWORD,
+    CharRepeat,
+    Route,
+    RouteField,
+    Router,
+    Segment,
+    URLBuildError,
+    URLType,
+)
 from .signatures import annotation_mismatches
 from .views import TemplateView, View
 from .viewsource import is_framework_class, template_references
@@ -36,6 +45,7 @@ __all__ = [
     "annotation_problems",
     "check_app",
     "generic_view_problems",
+    "mount_shadowed_routes",
     "template_literal_problems",
     "template_name_problems",
     "template_url_problems",
@@ -60,6 +70,7 @@ def check_app(app: App) -> list[Problem]:
     routes = app.router.routes
     return [
         *unreachable_routes(routes),
+        *mount_shadowed_routes(app),
         *template_url_problems(app),
         *template_name_problems(app),
         *generic_view_problems(routes),
@@ -281,6 +292,23 @@ def _describe(route: Route) -> str:
     return f"route {route.pattern!r} (name {route.name!r})"
 
 
+def mount_shadowed_routes(app: App) -> list[Problem]:
+    """Report each route whose paths all lie under a mount: the mounted app gets them first."""
+    problems = []
+    for prefix, mounted in app.mounts.items():
+        for route in app.router.routes:
+            literal_start = route.pattern.split("{", 1)[0]
+            if route.pattern == prefix or literal_start.startswith(prefix + "/"):
+                problems.append(
+                    Problem(
+                        "unreachable route",
+                        f"{_describe(route)} can never be reached: every path it matches is "
+                        f"under the mount {prefix!r} ({mounted!r}), tried before the routes",
+                    )
+                )
+    return problems
+
+
 # Templates
 
 
@@ -337,7 +365,7 @@ def _url_for_problem(router: Router, call: nodes.Call) -> str | None:
         route = router.route_named(name_node.value)
     except URLBuildError as error:
         return f"{shown}: {error}"
-    given = [keyword.key for keyword in call.kwargs]
+    given = [keyword.key for keyword in call.kwargs if keyword.key != QUERY_KEYWORD]
     missing = [field_name for field_name in route.fields if field_name not in given]
     unexpected = [key for key in given if key not in route.fields]
     complaints = []

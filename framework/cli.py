@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import ipaddress
 import json
 import os
 import sys
@@ -71,6 +72,11 @@ def _describe(error: BaseException) -> str:
 
 def _run(arguments: argparse.Namespace) -> int:
     """Serve the app until Ctrl-C; with ``--reload``, from a worker restarted on changes."""
+    if arguments.debug and not is_loopback(arguments.host):
+        raise CommandError(
+            f"--debug shows tracebacks to anyone who can connect: refused on host "
+            f"{arguments.host!r}; use 127.0.0.1, ::1 or localhost"
+        )
     try:
         options = servers.ServerOptions(
             server=arguments.server,
@@ -83,18 +89,38 @@ def _run(arguments: argparse.Namespace) -> int:
         )
         if arguments.reload:
             options = replace(options, port=servers.reserve_port(options.host, options.port))
-            servers.start_reloader("framework.cli._serve_reloading", arguments.app, options)
+            servers.start_reloader(
+                "framework.cli._serve_reloading", arguments.app, options, arguments.debug
+            )
         else:
-            servers.serve(import_app(arguments.app), options, name=arguments.app)
+            app = _in_debug_mode(arguments.app) if arguments.debug else import_app(arguments.app)
+            servers.serve(app, options, name=arguments.app)
     except ValueError as error:  # bad options or a busy port
         raise CommandError(str(error)) from error
     return 0
 
 
-def _serve_reloading(target: str, options: servers.ServerOptions) -> None:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only listens on this machine: 127.0.0.0/8, ::1 or localhost."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _in_debug_mode(target: str) -> App:
+    """Import a framework App and switch its debug mode on (``run --debug``)."""
+    app = _framework_app(target)
+    app.debug = True
+    return app
+
+
+def _serve_reloading(target: str, options: servers.ServerOptions, debug: bool = False) -> None:
     """The hupper worker: import and serve; an error is one line, then wait for a fixed file."""
     try:
-        app = import_app(target)
+        app = _in_debug_mode(target) if debug else import_app(target)
     except CommandError as error:
         servers.watch_files_of(error.__cause__)
         print(f"framework: {error}", file=sys.stderr, flush=True)
@@ -108,14 +134,20 @@ def _serve_reloading(target: str, options: servers.ServerOptions) -> None:
 
 
 def _routes(arguments: argparse.Namespace) -> int:
-    """Print the route table: static routes, then registration order (``--json``: for tools)."""
+    """Print the mounts, then the route table: static routes, then registration order (the
+    order dispatch tries them; ``--json``: for tools)."""
     app = _framework_app(arguments.app)
+    mounts = [_mount_record(prefix, mounted) for prefix, mounted in app.mounts.items()]
     records = [_route_record(app, route) for route in app.router.routes]
     if arguments.json:
+        records = [*mounts, *records]
         print(json.dumps(records, indent=2))
         return 0
     columns = ("pattern", "name", "view", "access", "csrf")
     rows = [(*(column.upper() for column in columns), "METHODS")]
+    rows += [
+        (str(mount["pattern"]), "(mount)", str(mount["app"]), "-", "-", "*") for mount in mounts
+    ]
     rows += [
         (*(str(record[column]) for column in columns), ", ".join(map(str, record["methods"])))
         for record in records
@@ -148,6 +180,11 @@ def _route_record(app: App, route: Route) -> dict[str, Any]:
     }
 
 
+def _mount_record(prefix: str, app: object) -> dict[str, object]:
+    """One mount as ``framework routes --json`` prints it: every path under ``prefix``."""
+    return {"pattern": f"{prefix}/...", "mount": prefix, "app": _view_path(app)}
+
+
 def _known_template(view: type) -> str | None:
     """The view's ``template_name``, else the one template its source renders by name, if one."""
     template_name = getattr(view, "template_name", None)
@@ -157,8 +194,10 @@ def _known_template(view: type) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
-def _view_path(view: type) -> str:
-    return f"{view.__module__}.{view.__qualname__}"
+def _view_path(view: object) -> str:
+    """``module.Name`` of a class, function or instance (a mounted app may be any of them)."""
+    named = view if hasattr(view, "__qualname__") else type(view)
+    return f"{named.__module__}.{named.__qualname__}"
 
 
 def _check(arguments: argparse.Namespace) -> int:
@@ -213,6 +252,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_command.add_argument(
         "--reload", action="store_true", help="restart when a source file or template changes"
+    )
+    run_command.add_argument(
+        "--debug",
+        action="store_true",
+        help="tracebacks in the browser, templates reloaded (only on a loopback --host)",
     )
     run_command.add_argument(
         "--no-access-log",

@@ -30,6 +30,7 @@ __all__ = [
     "Unauthorized",
     "UnsupportedMediaType",
     "default_page",
+    "json_error",
     "traceback_page",
 ]
 
@@ -136,6 +137,17 @@ def default_page(error: webob.exc.WSGIHTTPException) -> bytes:
     if not error.detail:
         return _page_without_detail(error.code, error.title, error.explanation)
     return _page(error.code, error.title, str(error.detail))
+
+
+def json_error(error: webob.exc.WSGIHTTPException, traceback: str | None = None) -> dict[str, Any]:
+    """The JSON answer to an error: ``{"error": {"status": 404, "message": "..."}}``.
+
+    ``traceback`` is added only when given (the App gives it in debug mode only).
+    """
+    body: dict[str, Any] = {"status": error.code, "message": str(error.detail or error.explanation)}
+    if traceback is not None:
+        body["traceback"] = traceback
+    return {"error": body}
 
 
 def traceback_page(method: str, path: str, formatted_traceback: str) -> bytes:

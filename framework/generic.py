@@ -50,9 +50,7 @@ def _render(view: TemplateView, status: int, context: dict[str, Any]) -> Respons
     if view.template_name is None:
         raise TypeError(f"{type(view).__name__} is a generic view without a template_name")
     context.update(view.get_context(**view.params))
-    response = view.render(view.template_name, **context)
-    response.status_code = status
-    return response
+    return view.render(view.template_name, status=status, **context)
 
 
 def _found(obj: Any) -> Any:

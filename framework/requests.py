@@ -14,7 +14,7 @@ from urllib.parse import quote
 import webob
 from webob.multidict import GetDict, MultiDict, NoVars
 
-from . import errors
+from . import errors, negotiation
 from .parsing import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_FORM_FIELDS,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
     from .app import App
+    from .routing import Route
 
 __all__ = ["MAX_JSON_DEPTH", "Request"]
 
@@ -100,6 +101,16 @@ class Request(webob.Request):
             return path
         webob_path: str = super().path
         return webob_path
+
+    @property
+    def route(self) -> Route | None:
+        """The matched route (``route.name``, ``route.pattern``): None when no route matched.
+
+        For logs and metrics, where the pattern groups requests and the path would not.
+        """
+        if self.app is None or self.route_name is None:
+            return None
+        return self.app.router.route_named(self.route_name)
 
     @property
     def session(self) -> Session:
@@ -271,22 +282,22 @@ class Request(webob.Request):
     @property
     def media_type(self) -> str:
         """The body's media type, lower case and without parameters (``""`` if none is given)."""
-        content_type: str = self.environ.get("CONTENT_TYPE", "")
-        return content_type.partition(";")[0].strip().lower()
+        return negotiation.media_type(self.environ.get("CONTENT_TYPE", ""))
 
     @property
     def json(self) -> Any:
         """The body parsed as JSON; ``errors.BadRequest`` (400) if it is not JSON."""
-        media_type = self.media_type
-        if media_type != "application/json" and not (
-            media_type.startswith("application/") and media_type.endswith("+json")
-        ):
-            received = media_type or "no Content-Type"
+        received = self.media_type
+        if not negotiation.is_json_media_type(received):
+            received = received or "no Content-Type"
             raise errors.BadRequest(f"Expected a JSON body (application/json), got {received}.")
         return parse_json(self.body, MAX_JSON_DEPTH)
 
     def url_for(self, route_name: str, /, **params: Any) -> str:
-        """Build the path of a named route, below the mount point (``SCRIPT_NAME``) of this app."""
+        """Build the path of a named route, below the mount point (``SCRIPT_NAME``) of this app.
+
+        ``_query={"page": 2}`` adds a query string, as `App.url_for` does.
+        """
         if self.app is None:
             raise RuntimeError("this request is not being handled by an App")
         return quote(self.script_name) + self.app.url_for(route_name, **params)

@@ -75,11 +75,16 @@ class Response(webob.Response):
         """
         super().__init__(*args, **kwargs)
         if headers is not None:
-            given = list(headers.items() if isinstance(headers, Mapping) else headers)
-            replaced = {name.lower() for name, _ in given}
-            self._headerlist[:] = [
-                (name, value) for name, value in self._headerlist if name.lower() not in replaced
-            ] + given
+            self.set_headers(headers)
+
+    def set_headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
+        """Add ``headers``, each replacing the headers of its name the response had (repeats
+        in ``headers`` itself, two ``Set-Cookie`` say, are all kept)."""
+        given = list(headers.items() if isinstance(headers, Mapping) else headers)
+        replaced = {name.lower() for name, _ in given}
+        self._headerlist[:] = [
+            (name, value) for name, value in self._headerlist if name.lower() not in replaced
+        ] + given
 
     @classmethod
     def from_bytes(cls, body: bytes, *, status: int = 200, content_type: str = HTML) -> Response:

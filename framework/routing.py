@@ -13,10 +13,10 @@ import re
 import unicodedata
 import uuid
 import warnings
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeAlias
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import parse
 
@@ -912,8 +912,12 @@ class Router:
             raise URLBuildError(f"no route is named {name!r}{hint}")
         return route
 
-    def url_for(self, name: str, /, **params: Any) -> str:
-        """Build the percent-encoded path of route ``name``; it matches that route again."""
+    def url_for(self, name: str, /, *, _query: QueryParams | None = None, **params: Any) -> str:
+        """Build the percent-encoded path of route ``name``; it matches that route again.
+
+        ``_query`` adds a query string: ``{"page": 2, "tag": ["a", "b"]}`` gives
+        ``?page=2&tag=a&tag=b``; None values are left out.
+        """
         route = self.route_named(name)
         missing = [field_name for field_name in route.fields if field_name not in params]
         extra = [key for key in params if key not in route.fields]
@@ -930,7 +934,31 @@ class Router:
         ):
             parts.append(_url_value(route, field_name, url_type, params[field_name]))
             parts.append(literal)
+        if _query:
+            query = query_string(_query)
+            if query:
+                parts.append("?" + query)
         return "".join(parts)
+
+
+#: The keyword of ``url_for`` that adds a query string: never a route field (fields cannot
+#: start with ``_``).
+QUERY_KEYWORD = "_query"
+
+#: What ``url_for(..., _query=)`` takes: a mapping (or pairs) of names to a value or a list.
+QueryParams: TypeAlias = Mapping[str, Any] | Iterable[tuple[str, Any]]
+
+
+def query_string(params: QueryParams) -> str:
+    """Percent-encode ``params`` as a query string: lists repeat the name, None is left out."""
+    pairs = params.items() if isinstance(params, Mapping) else params
+    kept: list[tuple[str, Any]] = []
+    for key, value in pairs:
+        if isinstance(value, (list, tuple)):
+            kept.extend((key, item) for item in value if item is not None)
+        elif value is not None:
+            kept.append((key, value))
+    return urlencode(kept, quote_via=quote)
 
 
 def _url_value(route: Route, field_name: str, url_type: URLType, value: Any) -> str:

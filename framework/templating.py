@@ -121,6 +121,17 @@ class Templates:
             get_flashed_messages=get_flashed_messages,
         )
 
+    @property
+    def auto_reload(self) -> bool:
+        """Whether a changed template is loaded again (debug mode); setting it drops the caches."""
+        return self.environment.auto_reload
+
+    @auto_reload.setter
+    def auto_reload(self, auto_reload: bool) -> None:
+        self.environment.auto_reload = auto_reload
+        self._loaded.clear()
+        self._exists.clear()
+
     def render(self, template_name: str, /, **context: Any) -> str:
         """Render ``template_name``; a missing one raises ``TemplateNotFound`` naming the dirs."""
         template = self._loaded.get(template_name)

@@ -8,7 +8,7 @@ class UserDetail(View):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import csrf, errors
@@ -115,10 +115,28 @@ class View:
         """Answer ``OPTIONS`` with the allowed methods and no body."""
         return Response(status=204, headers={"Allow": ", ".join(self.allowed_methods)})
 
-    def render(self, template_name: str, /, **context: Any) -> Response:
-        """Render a template of the app into an HTML response; ``request`` is in the context."""
+    def render(
+        self,
+        template_name: str,
+        /,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        **context: Any,
+    ) -> Response:
+        """Render a template of the app into an HTML response; ``request`` is in the context.
+
+        ``status`` (a status with a body: 422 for a form with errors, say) and ``headers`` are
+        the response's, so ``status`` and ``headers`` are not template variables.
+        """
+        if status < 200 or status in (204, 304):
+            raise ValueError(f"render() needs a status with a body, not {status}")
         context.setdefault("request", self.request)
-        return Response.from_bytes(self.app.templates.render(template_name, **context).encode())
+        page = self.app.templates.render(template_name, **context).encode()
+        response = Response.from_bytes(page, status=status)
+        if headers:
+            response.set_headers(headers)
+        return response
 
 
 class TemplateView(View):

@@ -569,3 +569,171 @@ def test_the_404_shortcut_sends_the_page_an_error_response_would() -> None:
     assert status == page.status
     assert headers == page.headerlist
     assert body == page.body
+
+
+# Mounting other WSGI apps
+
+
+def echo_wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """A plain WSGI app answering with what it was given: SCRIPT_NAME, PATH_INFO, the query."""
+    body = "|".join(
+        [environ["SCRIPT_NAME"], environ["PATH_INFO"], environ.get("QUERY_STRING", "")]
+    ).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def app_with_mounts() -> App:
+    app = make_app()
+    app.mount("/legacy", echo_wsgi)
+    app.mount("/legacy/v2/", echo_wsgi)  # the longer prefix is tried first
+
+    @app.route("/legacyx")
+    class NotUnderTheMount(View):
+        def get(self, request: Request) -> str:
+            return "own route"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("path", "answer"),
+    [
+        ("/legacy/", "/legacy|/|"),
+        ("/legacy/a/b?x=1", "/legacy|/a/b|x=1"),
+        ("/legacy/v2/users", "/legacy/v2|/users|"),
+        ("/legacy//double", "/legacy|//double|"),
+        ("/legacyx", "own route"),
+    ],
+)
+def test_a_mounted_app_sees_its_script_name_and_path_info(path: str, answer: str) -> None:
+    assert TestClient(app_with_mounts()).get(path).text == answer
+
+
+def test_a_mount_under_a_script_name_adds_to_it() -> None:
+    environ = make_environ("/legacy/a", SCRIPT_NAME="/site")
+
+    status, _, body = call_app(app_with_mounts(), environ)
+
+    assert (status, body) == ("200 OK", b"/site/legacy|/a|")
+
+
+def test_the_mount_prefix_alone_redirects_to_it_with_a_slash_keeping_the_query() -> None:
+    client = TestClient(app_with_mounts())
+
+    response = client.get("/legacy?page=2", status=308)
+
+    assert response.headers["Location"] == "/legacy/?page=2"
+    assert client.get("/legacy/v2", status=308).headers["Location"] == "/legacy/v2/"
+
+
+def test_paths_outside_every_mount_go_to_the_routes() -> None:
+    client = TestClient(app_with_mounts())
+
+    assert client.get("/users/3").text == "user 3"
+    client.get("/legac", status=404)
+
+
+@pytest.mark.parametrize("prefix", ["legacy", "/", "", "/caf\u00e9", "/a%20b"])
+def test_a_mount_prefix_must_be_a_plain_path(prefix: str) -> None:
+    with pytest.raises(ValueError, match="mount prefix"):
+        make_app().mount(prefix, echo_wsgi)
+
+
+def test_a_prefix_is_mounted_once_and_only_wsgi_apps_are_mounted() -> None:
+    app = make_app()
+    app.mount("/legacy", echo_wsgi)
+
+    with pytest.raises(ValueError, match="already taken"):
+        app.mount("/legacy/", echo_wsgi)
+    with pytest.raises(TypeError, match="expected a WSGI application"):
+        app.mount("/other", "not an app")  # type: ignore[arg-type]
+    assert app.mounts == {"/legacy": echo_wsgi}
+
+
+def test_a_mounted_flask_app_builds_its_urls_under_the_mount() -> None:
+    flask = pytest.importorskip("flask")
+    legacy = flask.Flask("legacy")
+
+    @legacy.route("/hello/<name>")
+    def hello(name: str) -> dict[str, str]:
+        return {
+            "script_root": flask.request.script_root,
+            "path": flask.request.path,
+            "url": flask.url_for("hello", name=name),
+        }
+
+    app = make_app()
+    app.mount("/legacy", legacy)
+
+    response = TestClient(app).get("/legacy/hello/ada")
+
+    assert response.json == {
+        "script_root": "/legacy",
+        "path": "/hello/ada",
+        "url": "/legacy/hello/ada",
+    }
+
+
+def test_a_mounted_falcon_app_sees_its_prefix() -> None:
+    falcon = pytest.importorskip("falcon")
+
+    class Things:
+        def on_get(self, req: Any, resp: Any, thing_id: str) -> None:
+            resp.media = {
+                "root_path": req.root_path,
+                "path": req.path,
+                "relative_uri": req.relative_uri,
+                "id": thing_id,
+            }
+
+    legacy = falcon.App()
+    legacy.add_route("/things/{thing_id}", Things())
+    app = make_app()
+    app.mount("/api/v1", legacy)
+
+    response = TestClient(app).get("/api/v1/things/7")
+
+    assert response.json == {
+        "root_path": "/api/v1",
+        "path": "/things/7",
+        "relative_uri": "/api/v1/things/7",
+        "id": "7",
+    }
+    TestClient(app).get("/api/v1/nothing", status=404)
+
+
+def test_debug_switched_on_later_shows_tracebacks_and_reloads_templates(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "page.html").write_text("one")
+    app = make_app(templates=tmp_path)
+
+    @app.route("/page")
+    class Page(View):
+        def get(self, request: Request) -> Any:
+            return self.render("page.html")
+
+    client = TestClient(app)
+    assert client.get("/page").text == "one"
+    with caplog.at_level(logging.CRITICAL, logger="framework"):
+        assert "secret-value-in-traceback" not in client.get("/boom", status=500).text
+
+        app.debug = True
+
+        assert "secret-value-in-traceback" in client.get("/boom", status=500).text
+    (tmp_path / "page.html").write_text("two")
+    assert client.get("/page").text == "two"
+
+
+def test_a_mounted_app_is_behind_the_host_check() -> None:
+    app = make_app(allowed_hosts=["example.com"])
+    app.mount("/legacy", echo_wsgi)
+    client = TestClient(app)
+
+    refused = client.get("/legacy/a", headers={"Host": "evil.test"}, status=400)
+    redirect_refused = client.get("/legacy", headers={"Host": "evil.test"}, status=400)
+
+    assert "does not serve that host" in refused.text
+    assert redirect_refused.status_int == 400
+    assert client.get("/legacy/a", headers={"Host": "example.com"}).text == "/legacy|/a|"

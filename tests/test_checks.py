@@ -398,6 +398,7 @@ def test_correct_and_uncheckable_url_for_calls_are_not_reported(
         templates_dir,
         "links.html",
         "{{ url_for('home') }} {{ url_for('user', id=7) }}"
+        "{{ url_for('home', _query={'page': 2}) }} {{ url_for('user', id=7, _query=q) }}"
         "{% for id in ids %}{{ url_for('user', id=id) }}{% endfor %}"
         # Only known when the template renders, so skipped:
         "{{ url_for(route_name) }} {{ url_for('user', **params) }} {{ url_for(*arguments) }}"
@@ -817,3 +818,23 @@ def test_framework_check_catches_a_template_typo_in_view_code(demo_copy: Path) -
         f"missing template: views/__init__.py, line {line}: Login.get() renders 'logn.html',"
         f" not found in {demo_copy / 'templates'}\n"
     )
+
+
+def test_a_route_under_a_mount_is_reported() -> None:
+    def legacy(environ: Any, start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"legacy"]
+
+    app = App()
+    for pattern in ("/legacy", "/legacy/", "/legacy/{id:d}", "/legacyx", "/{name}", "/legacy{x}"):
+        app.add_route(pattern, Page, name=pattern)
+    app.mount("/legacy", legacy)
+
+    problems = check_app(app)
+
+    assert sorted(p.message.split("'")[1] for p in problems if "mount" in p.message) == [
+        "/legacy",
+        "/legacy/",
+        "/legacy/{id:d}",
+    ]
+    assert all(p.kind == "unreachable route" for p in problems if "mount" in p.message)

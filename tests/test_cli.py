@@ -25,6 +25,8 @@ from processes import (
     stop,
 )
 
+from framework.cli import is_loopback
+
 
 def start_server(*arguments: str, cwd: Path = ROOT) -> tuple[subprocess.Popen[str], str]:
     """Start ``framework run ...``; return the process and the URL from its first line."""
@@ -162,7 +164,7 @@ def test_ctrl_c_or_sigterm_stops_the_server_cleanly(server: str, signal_number: 
 
 ACCESS_LINE = re.compile(
     r"framework\.access: (?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) "
-    r"(?P<bytes>\d+) bytes (?P<duration>\d+\.\d) ms$"
+    r"(?P<bytes>\d+) bytes (?P<duration>\d+\.\d) ms route=(?P<route>\S+)$"
 )
 
 
@@ -186,6 +188,11 @@ def test_run_logs_one_access_line_per_request(server: str) -> None:
         ("GET", "/nothing", "404"),
         ("GET", "/users/1", "200"),
         ("POST", "/login/", "403"),
+    ]
+    assert [lines[path]["route"] for path in ("/users/1", "/nothing", "/login/")] == [
+        "/users/{id:d}",
+        "-",
+        "/login/",
     ]
     assert lines["/users/1"]["bytes"] == ok_headers["Content-Length"]
     assert lines["/nothing"]["bytes"] == missing_headers["Content-Length"]
@@ -498,3 +505,94 @@ def test_run_help_names_the_exposure_options_and_their_defaults() -> None:
     assert "(1000)" in result.stdout
     assert "--channel-timeout CHANNEL_TIMEOUT" in result.stdout
     assert "(30)" in result.stdout
+
+
+MOUNTING_APP = (
+    "from framework import App, View\n"
+    "from wsgiref.simple_server import demo_app\n"
+    "app = App()\n"
+    "class Page(View):\n"
+    "    def get(self, request):\n"
+    "        raise RuntimeError('debug-only detail')\n"
+    "app.add_route('/', Page, name='home')\n"
+    "app.mount('/legacy', demo_app)\n"
+)
+
+
+def test_routes_lists_mounts_first_as_dispatch_tries_them(tmp_path: Path) -> None:
+    (tmp_path / "mounting.py").write_text(MOUNTING_APP)
+
+    table = run_command("routes", "mounting:app", cwd=tmp_path)
+    as_json = run_command("routes", "mounting:app", "--json", cwd=tmp_path)
+
+    assert table.returncode == 0
+    assert [line.split()[:3] for line in table.stdout.splitlines()] == [
+        ["PATTERN", "NAME", "VIEW"],
+        ["/legacy/...", "(mount)", "wsgiref.simple_server.demo_app"],
+        ["/", "home", "mounting.Page"],
+    ]
+    records = json.loads(as_json.stdout)
+    assert records[0] == {
+        "pattern": "/legacy/...",
+        "mount": "/legacy",
+        "app": "wsgiref.simple_server.demo_app",
+    }
+    assert records[1]["name"] == "home"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com"])
+def test_run_debug_is_refused_unless_the_host_is_loopback(host: str) -> None:
+    result = run_command("run", "--debug", "--host", host, "--port", "0")
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("framework: --debug shows tracebacks to anyone")
+    assert f"host {host!r}" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("reload", [False, True])
+def test_run_debug_shows_tracebacks_in_the_browser(tmp_path: Path, reload: bool) -> None:
+    (tmp_path / "mounting.py").write_text(MOUNTING_APP)
+    options = ("--reload",) if reload else ()
+    process, url = start_server("mounting:app", "--debug", "--port", "0", *options, cwd=tmp_path)
+    try:
+        status, _, body = fetch(url + "/")
+        legacy_status, _, legacy = fetch(url + "/legacy/x")
+    finally:
+        stop(process)
+
+    assert status == 500
+    assert "RuntimeError: debug-only detail" in body
+    assert (legacy_status, "PATH_INFO = '/x'" in legacy) == (200, True)
+
+
+def test_without_debug_the_traceback_stays_in_the_log(tmp_path: Path) -> None:
+    (tmp_path / "mounting.py").write_text(MOUNTING_APP)
+    process, url = start_server("mounting:app", "--port", "0", cwd=tmp_path)
+    try:
+        status, _, body = fetch(url + "/")
+    finally:
+        stop(process)
+
+    assert status == 500
+    assert "debug-only detail" not in body
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.5.0.1", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("LOCALHOST", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("10.0.0.1", False),
+        ("localhost.example.com", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback

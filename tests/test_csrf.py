@@ -78,6 +78,11 @@ def token_of(client: webtest.TestApp, **options: Any) -> str:
 
 def assert_csrf_refusal(response: webtest.TestResponse, reason: str) -> None:
     assert response.status_int == 403
+    if response.request.content_type == "application/json":  # JSON in, JSON error out
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.json["error"]["status"] == 403
+        assert reason in response.json["error"]["message"]
+        return
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "403 Forbidden" in response.text
     assert "CSRF check failed" in response.text

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 import webob.exc
-from wsgi_calls import call_app
+from wsgi_calls import call_app, make_environ
 
 from framework import App, Request, View, errors
+from framework.negotiation import prefers_json
 from framework.testing import TestClient
 
 
@@ -274,3 +275,236 @@ def test_headers_added_to_one_error_stay_on_it() -> None:
     first.headers["X-Only-Here"] = "1"
 
     assert "X-Only-Here" not in errors.NotFound().headers
+
+
+# Errors that fit the client: JSON to a client that prefers it, the page to the others.
+
+JSON_ACCEPT = {"Accept": "application/json"}
+BROWSER_ACCEPT = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+BROWSER_ENVIRON = {"HTTP_ACCEPT": BROWSER_ACCEPT["Accept"]}
+
+
+def json_errors_app(templates: Path | None = None, **options: Any) -> App:
+    app = App(templates=templates, secret_key="k" * 32, max_body_size=100, **options)
+
+    @app.route("/items/{id:d}", name="item")
+    class Item(View):
+        def get(self, request: Request, id: int) -> Any:
+            if id == 401:
+                raise errors.Unauthorized("Sign in first.")
+            if id == 410:
+                return errors.Gone("It went.")  # returned, not raised
+            if id == 500:
+                raise RuntimeError("secret detail")
+            return {"id": id}
+
+        def post(self, request: Request, id: int) -> Any:
+            return {"got": request.json}
+
+    @app.route("/api/echo")
+    class Echo(View):
+        csrf_exempt = True
+
+        def post(self, request: Request) -> Any:
+            return {"got": request.json}
+
+    return app
+
+
+def assert_json_error(response: Any, status: int, message: str | None = None) -> None:
+    assert response.status_int == status
+    assert response.headers["Content-Type"] == "application/json"
+    assert set(response.json) == {"error"}
+    assert response.json["error"]["status"] == status
+    assert isinstance(response.json["error"]["message"], str)
+    if message is not None:
+        assert message in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/nothing", "/items/x", "/items/1/extra"])
+def test_a_404_is_json_to_a_json_client_and_a_page_to_a_browser(path: str) -> None:
+    client = TestClient(json_errors_app())
+
+    assert_json_error(client.get(path, headers=JSON_ACCEPT, status=404), 404)
+    page = client.get(path, headers=BROWSER_ACCEPT, status=404)
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "404 Not Found" in page.text
+    assert client.get(path, status=404).content_type == "text/html"  # no Accept: a page
+
+
+def test_a_404_is_json_even_with_a_404_template(tmp_path: Path) -> None:
+    (tmp_path / "404.html").write_text("custom {{ error.code }}")
+    client = TestClient(json_errors_app(tmp_path))
+
+    assert_json_error(client.get("/nothing", headers=JSON_ACCEPT, status=404), 404)
+    assert client.get("/nothing", status=404).text == "custom 404"
+
+
+def test_a_405_in_json_keeps_the_allow_header() -> None:
+    client = TestClient(json_errors_app())
+
+    response = client.delete("/items/1", headers=JSON_ACCEPT, status=405)
+
+    assert_json_error(response, 405, "DELETE is not allowed")
+    assert response.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+def test_a_failed_csrf_check_is_a_json_403() -> None:
+    client = TestClient(json_errors_app())
+
+    response = client.post_json("/items/1", {"a": 1}, status=403)  # JSON body, no Accept
+
+    assert_json_error(response, 403, "CSRF check failed")
+
+
+def test_bad_json_is_a_json_400() -> None:
+    client = TestClient(json_errors_app())
+
+    response = client.post("/api/echo", b'{"a": ', content_type="application/json", status=400)
+
+    assert_json_error(response, 400, "not valid JSON")
+
+
+def test_a_body_too_large_is_a_json_413() -> None:
+    client = TestClient(json_errors_app())
+
+    response = client.post_json("/api/echo", {"a": "x" * 200}, status=413)
+
+    assert_json_error(response, 413, "larger than 100 bytes")
+
+
+def test_an_error_a_view_raises_or_returns_is_json() -> None:
+    client = TestClient(json_errors_app())
+
+    assert_json_error(client.get("/items/401", headers=JSON_ACCEPT, status=401), 401, "Sign in")
+    assert_json_error(client.get("/items/410", headers=JSON_ACCEPT, status=410), 410, "It went.")
+
+
+def test_a_500_in_json_has_no_traceback_outside_debug_mode(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = TestClient(json_errors_app())
+
+    with caplog.at_level(logging.CRITICAL, logger="framework"):
+        response = client.get("/items/500", headers=JSON_ACCEPT, status=500)
+
+    assert_json_error(response, 500)
+    assert "secret detail" not in response.text
+    assert "Traceback" not in response.text
+    assert "traceback" not in response.json["error"]
+
+
+def test_a_500_in_json_carries_the_traceback_in_debug_mode(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = TestClient(json_errors_app(debug=True))
+
+    with caplog.at_level(logging.CRITICAL, logger="framework"):
+        response = client.get("/items/500", headers=JSON_ACCEPT, status=500)
+        page = client.get("/items/500", status=500)
+
+    assert_json_error(response, 500)
+    assert "RuntimeError: secret detail" in response.json["error"]["traceback"]
+    assert page.content_type == "text/html"
+    assert "RuntimeError: secret detail" in page.text
+
+
+def test_a_redirect_in_json_keeps_its_location() -> None:
+    app = App()
+
+    @app.route("/posts/")
+    class Posts(View):
+        def get(self, request: Request) -> str:
+            return "posts"
+
+    response = TestClient(app).get("/posts?page=2", headers=JSON_ACCEPT, status=308)
+
+    assert_json_error(response, 308)
+    assert response.headers["Location"] == "/posts/?page=2"
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type", "json_wanted"),
+    [
+        ("application/json", "", True),
+        ("application/json;q=0.5, text/html", "", False),
+        ("text/html;q=0.5, application/json", "", True),
+        ("*/*", "", False),
+        ("*/*", "application/json", True),
+        ("", "application/json; charset=utf-8", True),
+        ("", "application/x-www-form-urlencoded", False),
+        ("text/html", "application/json", False),
+        ("image/png", "application/json", False),
+        (BROWSER_ACCEPT["Accept"], "application/json", False),
+        ("application/*", "", True),
+    ],
+)
+def test_the_client_gets_json_by_quality_then_by_its_body(
+    accept: str, content_type: str, json_wanted: bool
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    client = TestClient(json_errors_app())
+
+    response = client.post(
+        "/nothing", b"{}", headers=headers, content_type=content_type or None, status=404
+    )
+
+    assert (response.content_type == "application/json") is json_wanted
+
+
+class TeapotErrors(App):
+    """An app answering errors its own way: the one documented place to override."""
+
+    def error_response(
+        self,
+        request: Request,
+        error: webob.exc.WSGIHTTPException,
+        traceback: str | None = None,
+    ) -> Any:
+        response = super().error_response(request, error, traceback)
+        response.headers["X-Error"] = str(error.code)
+        return response
+
+
+def test_error_response_overridden_in_a_subclass_answers_every_error() -> None:
+    app = TeapotErrors()
+
+    @app.route("/")
+    class Home(View):
+        def get(self, request: Request) -> str:
+            return "home"
+
+    client = TestClient(app)
+
+    assert client.get("/nothing", status=404).headers["X-Error"] == "404"  # no shortcut
+    assert client.post("/", status=405).headers["X-Error"] == "405"
+    assert client.get("/nothing", headers=JSON_ACCEPT, status=404).headers["X-Error"] == "404"
+
+
+@pytest.mark.parametrize(
+    ("environ", "json_wanted"),
+    [
+        ({}, False),
+        ({"HTTP_ACCEPT": "*/*"}, False),
+        ({"HTTP_ACCEPT": ""}, False),
+        ({"HTTP_ACCEPT": "*/*", "CONTENT_TYPE": "application/json"}, True),
+        ({"CONTENT_TYPE": "application/json"}, True),
+        ({"CONTENT_TYPE": ""}, False),
+        ({"HTTP_ACCEPT": "*/*", "CONTENT_TYPE": "text/plain"}, False),
+        ({"HTTP_ACCEPT": "application/json"}, True),
+        (BROWSER_ENVIRON, False),
+        (BROWSER_ENVIRON | {"CONTENT_TYPE": "application/json"}, False),
+        ({"HTTP_ACCEPT": "text/html,application/json"}, False),  # a tie, and no JSON body
+        ({"HTTP_ACCEPT": "text/html,*/*", "CONTENT_TYPE": "application/json"}, False),
+    ],
+)
+def test_the_404_shortcut_and_prefers_json_agree(
+    environ: dict[str, str], json_wanted: bool
+) -> None:
+    full = make_environ("/nothing", **environ)
+
+    status, headers, _ = call_app(json_errors_app(), full)
+
+    assert status == "404 Not Found"
+    content_type = dict(headers)["Content-Type"]
+    assert (content_type == "application/json") is json_wanted is prefers_json(full)

@@ -88,8 +88,12 @@ def test_bad_json_through_the_app_is_a_400_page_never_a_500(
     with caplog.at_level(logging.ERROR, logger="framework"):
         response = post_raw(client, content_type, body, status=400)
 
-    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "400 Bad Request" in response.text
+    if content_type.startswith("application/json"):  # a JSON body, no Accept: a JSON error
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.json["error"]["status"] == 400
+    else:
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "400 Bad Request" in response.text
     assert caplog.records == []
 
 

@@ -304,3 +304,16 @@ def test_redirect_with_a_fallback_follows_a_local_path(value: str, location: str
 def test_redirect_without_a_target_or_fallback_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="fallback"):
         redirect(None)
+
+
+def test_redirect_to_a_route_with_a_query() -> None:
+    app = App()
+
+    @app.route("/posts/", name="posts")
+    class Posts(View):
+        def get(self, request: Request) -> Response:
+            return redirect("posts", _query={"page": 2, "tag": ["a", "b"]})
+
+    response = TestClient(app).get("/posts/", status=303)
+
+    assert response.headers["Location"] == "/posts/?page=2&tag=a&tag=b"

@@ -1183,3 +1183,56 @@ def test_a_converter_bug_is_a_logged_500_not_a_404(caplog: pytest.LogCaptureFixt
         response = TestClient(app).get("/b/word", status=500)
     assert "Traceback" not in response.text
     assert "KeyError: 'word'" in caplog.text
+
+
+# url_for(..., _query=)
+
+
+def query_app(templates: Path | None = None) -> App:
+    app = App(templates=templates)
+
+    @app.route("/posts/", name="posts")
+    class Posts(View):
+        def get(self, request: Any) -> Any:
+            return {"url": request.url_for("posts", _query={"page": 2})}
+
+    @app.route("/posts/{slug}", name="post")
+    class Post(View):
+        def get(self, request: Any, slug: str) -> Any:
+            return self.render("post.html", slug=slug)
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"page": 2}, "/posts/?page=2"),
+        ({"tag": ["a", "b"]}, "/posts/?tag=a&tag=b"),
+        ({"q": "a b&c=d/é", "page": None}, "/posts/?q=a%20b%26c%3Dd%2F%C3%A9"),
+        ({"page": None}, "/posts/"),
+        ({}, "/posts/"),
+        ([("a", 1), ("a", 2)], "/posts/?a=1&a=2"),
+        ({"tag": ["a", None], "n": 0}, "/posts/?tag=a&n=0"),
+    ],
+)
+def test_url_for_adds_a_percent_encoded_query(query: Any, expected: str) -> None:
+    assert query_app().url_for("posts", _query=query) == expected
+
+
+def test_url_for_with_a_query_still_refuses_unknown_parameters() -> None:
+    with pytest.raises(URLBuildError, match="unexpected parameters page"):
+        query_app().url_for("posts", page=2, _query={"x": 1})
+
+
+def test_url_for_query_in_the_request_and_in_templates(tmp_path: Path) -> None:
+    (tmp_path / "post.html").write_text(
+        "{{ url_for('post', slug=slug, _query={'tag': ['x', 'y z']}) }}"
+    )
+    client = TestClient(query_app(tmp_path))
+
+    assert client.get("/posts/", extra_environ={"SCRIPT_NAME": "/blog"}).json == {
+        "url": "/blog/posts/?page=2"
+    }
+    # Autoescaped, as an href needs it.
+    assert client.get("/posts/hello").text == "/posts/hello?tag=x&amp;tag=y%20z"

@@ -34,6 +34,7 @@ from processes import (
     wait_for_port,
 )
 
+from framework import App, Request, View
 from framework.accesslog import AccessLog
 
 if TYPE_CHECKING:
@@ -401,9 +402,14 @@ def hello_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterab
     return [b"Hello, ", b"world"]
 
 
-def call(app: AccessLog, path: str, method: str = "GET") -> bytes:
+def call(app: AccessLog, path: str, method: str = "GET", query: str = "") -> bytes:
     """Call a WSGI app as a server would, closing the body afterwards."""
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": ""}
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": query,
+    }
     body = app(environ, lambda status, headers, exc_info=None: lambda data: None)
     try:
         return b"".join(body)
@@ -427,7 +433,7 @@ def test_access_log_logs_one_line_when_the_response_is_closed(
     [record] = caplog.records
     assert record.name == "framework.access"
     assert record.getMessage().startswith("GET /users/1 200 12 bytes ")
-    assert record.getMessage().endswith(" ms")
+    assert record.getMessage().endswith(" ms route=-")  # no App, so no route
     assert logged_fields(record) == ("GET", "/users/1", "200", 12)
     assert vars(record)["duration_ms"] >= 0
 
@@ -495,3 +501,42 @@ def test_access_log_closes_the_wrapped_body_and_logs_once(
     assert closed == [True, True]
     assert len(caplog.records) == 1
     assert caplog.records[0].getMessage().startswith("HEAD / 200 0 bytes ")
+
+
+def test_access_log_shows_the_query_and_the_route_pattern(caplog: pytest.LogCaptureFixture) -> None:
+    app = App()
+
+    @app.route("/posts/{id:d}", name="post")
+    class Post(View):
+        def get(self, request: Request, id: int) -> str:
+            return "post"
+
+    caplog.set_level(logging.INFO, logger="framework.access")
+
+    call(AccessLog(app), "/posts/3", query="page=2&q=a%20b")
+    call(AccessLog(app), "/nothing", query="x=1")
+
+    messages = [record.getMessage().split(" ms")[0].rsplit(" ", 1)[0] for record in caplog.records]
+    assert messages[0] == "GET /posts/3?page=2&q=a%20b 200 4 bytes"
+    assert messages[1].startswith("GET /nothing?x=1 404 ")
+    assert [record.getMessage().rsplit(" ", 1)[1] for record in caplog.records] == [
+        "route=/posts/{id:d}",
+        "route=-",
+    ]
+    assert [(vars(r)["query"], vars(r)["route"]) for r in caplog.records] == [
+        ("page=2&q=a%20b", "/posts/{id:d}"),
+        ("x=1", None),
+    ]
+
+
+def test_access_log_percent_encodes_the_query_so_requests_cannot_forge_lines(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="framework.access")
+
+    call(AccessLog(hello_app), "/a", query="x=1 200 5 bytes 1.0 ms route=/x\nGET /forged")
+
+    [record] = caplog.records
+    assert vars(record)["query"] == "x=1%20200%205%20bytes%201.0%20ms%20route=/x%0AGET%20/forged"
+    assert "\n" not in record.getMessage()
+    assert record.getMessage().endswith(" ms route=-")

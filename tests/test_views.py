@@ -475,3 +475,52 @@ def test_inlined_dispatch_answers_as_dispatch_through_super(
         (name, value.replace("general", "inlined")) for name, value in general.headerlist
     )
     assert inlined.body == general.body.replace(b"general", b"inlined")
+
+
+def test_render_takes_a_status_and_headers(tmp_path: Path) -> None:
+    (tmp_path / "form.html").write_text("{{ message }} {{ request.path }}")
+    app = App(templates=tmp_path)
+
+    @app.route("/form")
+    class Form(View):
+        def get(self, request: Request) -> Response:
+            return self.render(
+                "form.html",
+                status=422,
+                headers={"X-Form": "invalid", "Content-Type": "text/html; charset=utf-8"},
+                message="fix it",
+            )
+
+    response = TestClient(app).get("/form", status=422)
+
+    assert response.text == "fix it /form"
+    assert response.headers["X-Form"] == "invalid"
+    assert response.headers.getall("Content-Type") == ["text/html; charset=utf-8"]
+    assert response.headers["Content-Length"] == str(len(response.body))
+
+
+def test_request_route_names_the_matched_route_and_its_pattern() -> None:
+    app = App()
+
+    @app.route("/users/{id:d}", name="user")
+    class User(View):
+        def get(self, request: Request, id: int) -> dict[str, Any]:
+            route = request.route
+            assert route is not None
+            return {"name": route.name, "pattern": route.pattern}
+
+    client = TestClient(app)
+
+    assert client.get("/users/7").json == {"name": "user", "pattern": "/users/{id:d}"}
+    assert Request.blank("/users/7").route is None
+    assert Request.blank("/users/7", app=app).route is None  # no route matched (yet)
+
+
+@pytest.mark.parametrize("status", [101, 204, 304])
+def test_render_refuses_a_status_without_a_body(tmp_path: Path, status: int) -> None:
+    (tmp_path / "page.html").write_text("page")
+    app = App(templates=tmp_path)
+    view = View(Request.blank("/"), app, {})
+
+    with pytest.raises(ValueError, match=f"a status with a body, not {status}"):
+        view.render("page.html", status=status)
