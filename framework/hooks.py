@@ -3,7 +3,8 @@
 ``before_request(request)`` may return a response (anything a handler may return) to answer
 instead of the view; ``after_request(request, response)`` returns the response to send;
 ``teardown_request(request, error)`` always runs once the response is built, with the exception
-that made the request fail (None otherwise). The names and semantics are Flask's.
+that made the request fail (None otherwise). The names and semantics are Flask's, and so are the
+shorter signatures Flask users write: ``before()``, ``after(response)``, ``teardown(error)``.
 
 The App resolves each route's chain (the app's hooks, then its groups' from the outermost in) once,
 at its first request, so a route no hook applies to pays nothing for hooks.
@@ -11,10 +12,12 @@ at its first request, so a route no hook applies to pays nothing for hooks.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import webob
 
@@ -45,20 +48,23 @@ class RequestHooks:
         self._listeners: list[Callable[[], None]] = []
 
     def before_request(self, hook: Before) -> Before:
-        """Run ``hook(request)`` before the view; a value it returns answers instead of the view."""
-        self.before_request_hooks.append(hook)
+        """Run ``hook(request)`` (or ``hook()``) before the view; a value it returns answers
+        instead of the view."""
+        self.before_request_hooks.append(_taking_request(hook, 1))
         self.hooks_changed()
         return hook
 
     def after_request(self, hook: After) -> After:
-        """Run ``hook(request, response)`` on the response; it returns the response to send."""
-        self.after_request_hooks.append(hook)
+        """Run ``hook(request, response)`` (or ``hook(response)``) on the response; it returns
+        the response to send."""
+        self.after_request_hooks.append(_taking_request(hook, 2))
         self.hooks_changed()
         return hook
 
     def teardown_request(self, hook: Teardown) -> Teardown:
-        """Run ``hook(request, error)`` after every request, even a failed one (``error``)."""
-        self.teardown_request_hooks.append(hook)
+        """Run ``hook(request, error)`` (or ``hook(error)``) after every request, even a failed
+        one (``error``)."""
+        self.teardown_request_hooks.append(_taking_request(hook, 2))
         self.hooks_changed()
         return hook
 
@@ -71,6 +77,32 @@ class RequestHooks:
         """Called when a hook is added: the App resolves its routes' hook chains again."""
         for listener in self._listeners:
             listener()
+
+
+def _taking_request(hook: Any, arguments: int) -> Any:
+    """``hook`` as the App calls it, with the request first: a hook written as Flask's are, with
+    one argument fewer (no request), is wrapped to drop it. Decided once, at registration."""
+    try:
+        parameters = inspect.signature(hook).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (some builtins): call it as given
+        return hook
+    if any(parameter.kind is parameter.VAR_POSITIONAL for parameter in parameters):
+        return hook
+    positional = [
+        parameter
+        for parameter in parameters
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    required = [parameter for parameter in positional if parameter.default is parameter.empty]
+    # Only a hook that cannot take the request too, but can without it, is Flask-style.
+    if len(positional) >= arguments or len(required) > arguments - 1:
+        return hook
+
+    @functools.wraps(hook)
+    def without_request(request: Request, *rest: Any) -> Any:
+        return hook(*rest)
+
+    return without_request
 
 
 @dataclass(frozen=True)

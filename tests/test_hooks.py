@@ -395,3 +395,33 @@ def test_without_app_hooks_a_miss_runs_no_group_hook() -> None:
     TestClient(app).get("/g/page")
 
     assert calls == ["group teardown"]
+
+
+def test_hooks_written_as_in_flask_without_the_request_work_too() -> None:
+    app = App(secret_key="key")
+    calls: list[str] = []
+
+    @app.route("/")
+    class Home(View):
+        def get(self, request: Request) -> str:
+            return "home"
+
+    @app.before_request
+    def before() -> None:
+        calls.append("before")
+
+    @app.after_request
+    def after(response: webob.Response) -> webob.Response:
+        response.headers["X-After"] = "yes"
+        return response
+
+    @app.teardown_request
+    def teardown(error: BaseException | None) -> None:
+        calls.append(f"teardown {error}")
+
+    response = TestClient(app).get("/")
+
+    assert response.text == "home"
+    assert response.headers["X-After"] == "yes"
+    assert calls == ["before", "teardown None"]
+    assert app.after_request(after) is after  # the decorator still returns the function itself
