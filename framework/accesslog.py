@@ -30,7 +30,8 @@ access_logger = logging.getLogger("framework.access")
 _LOG_SAFE = "/:@!$&'()*+,;=~%"
 # A route pattern is the developer's text, but kept as safe: its braces stay readable.
 _PATTERN_SAFE = _LOG_SAFE + "{}"
-#: Where the App puts the matched route's pattern in the environ.
+#: Where the App puts the matched route's pattern in the environ, when the key is there: a
+#: middleware that wants it (this one) puts it in first, as None.
 ROUTE_KEY = "framework.route"
 
 
@@ -47,6 +48,7 @@ class AccessLog:
         self.logger = logger
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ[ROUTE_KEY] = None  # asks the App for the route's pattern
         exchange = _Exchange(
             method=environ.get("REQUEST_METHOD", ""),
             path=environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),

@@ -113,19 +113,23 @@ class App(RouteDeclarations):
             normalise_allowed_hosts(allowed_hosts) if allowed_hosts is not None else None
         )
         self.host_check = HostCheck(self.allowed_hosts) if self.allowed_hosts is not None else None
-        self.canonical_urls = canonical_urls
+        self._canonical_urls = canonical_urls
         self.sessions = SessionCookies(
             secret_key, max_age=session_max_age, secure=session_cookie_secure
         )
         self.user_loader = user_loader
         self.login_route = login_route
         self.router = Router()
-        # Other WSGI apps by prefix, longest first, and their prefixes for one startswith():
-        # None until the first mount (see __call__).
+        # Other WSGI apps by prefix, longest first (see __call__).
         self._mounts: list[tuple[str, WSGIApplication]] | None = None
-        self._mount_prefixes: tuple[str, ...] | None = None
+        # The path prefixes __call__ hands elsewhere (mounts, then /static/), for one
+        # startswith(): None while there are none.
+        self._handed_prefixes: tuple[str, ...] | None = None
         # PERF(S5): a miss answers the prerendered 404 only while error_response is App's own.
         self._default_errors = type(self).error_response is App.error_response
+        # PERF(S5): whether that shortcut applies (App's own error pages and no 404.html): None
+        # until the first miss, and again whenever debug mode may see a 404.html appear.
+        self._builtin_404: bool | None = None
         # Whether a slash redirect is possible at all: spares unmatched paths a second lookup.
         self._has_slash_routes = False
         #: Route name -> the groups it was included from, outermost first.
@@ -144,6 +148,17 @@ class App(RouteDeclarations):
             resolve_static_directory(static, base_directory) if static is not None else None
         )
         self._static_files = self._serve_static(debug)
+        self._hand_prefixes()
+
+    @property
+    def canonical_urls(self) -> bool:
+        """Whether a GET or HEAD spelled otherwise than ``url_for`` is redirected (308) to it."""
+        return self._canonical_urls
+
+    @canonical_urls.setter
+    def canonical_urls(self, canonical_urls: bool) -> None:
+        self._canonical_urls = canonical_urls
+        self.hooks_changed()  # the routes' setups say whether to check
 
     @property
     def debug(self) -> bool:
@@ -153,6 +168,7 @@ class App(RouteDeclarations):
     @debug.setter
     def debug(self, debug: bool) -> None:
         self._debug = debug
+        self._builtin_404 = None
         self.templates.auto_reload = debug
         self._static_files = self._serve_static(debug)
 
@@ -207,7 +223,7 @@ class App(RouteDeclarations):
             self._set_up(route)
         own_hooks = HookChain.of([self])
         self._no_route_setup = (
-            _RouteSetup(own_hooks, RouteAccess(False, False), prepare=False)
+            _RouteSetup(own_hooks, RouteAccess(False, False), prepare=False, canonical=False)
             if own_hooks.any
             else None
         )
@@ -227,8 +243,9 @@ class App(RouteDeclarations):
             hooks=HookChain.of((self, *self._route_groups.get(route.name, ()))),
             access=self.route_access(route),
             prepare=route.view.prepare is not View.prepare,
+            canonical=self._canonical_urls,
         )
-        if setup.hooks.any or setup.access.checked or setup.prepare:
+        if setup.hooks.any or setup.access.checked or setup.prepare or setup.canonical:
             self._route_setups[route.name] = setup
         else:
             self._route_setups.pop(route.name, None)
@@ -275,7 +292,13 @@ class App(RouteDeclarations):
             raise ValueError(f"mount {prefix!r} is already taken by {self.mounts[prefix]!r}")
         mounts = [*(self._mounts or ()), (prefix, app)]
         self._mounts = sorted(mounts, key=lambda mount: len(mount[0]), reverse=True)
-        self._mount_prefixes = tuple(prefix for prefix, _ in self._mounts)
+        self._hand_prefixes()
+
+    def _hand_prefixes(self) -> None:
+        prefixes = [prefix for prefix, _ in self._mounts or ()]
+        if self._static_directory is not None:
+            prefixes.append(STATIC_PREFIX)
+        self._handed_prefixes = tuple(prefixes) or None
 
     @property
     def mounts(self) -> dict[str, WSGIApplication]:
@@ -291,16 +314,15 @@ class App(RouteDeclarations):
     # Handling requests
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        prefixes = self._mount_prefixes
-        # PERF(S1): an app with no mounts pays the first test only, other paths the second.
+        prefixes = self._handed_prefixes
+        # PERF(S1): an app with no mounts and no static files pays the first test only, and
+        # other paths the second.
         if prefixes is not None and environ.get("PATH_INFO", "").startswith(prefixes):
-            mounted = self._mounted_app(environ)
+            mounted = self._mounted_app(environ) if self._mounts is not None else None
             if mounted is not None:
                 return mounted(environ, start_response)
-        if self._static_files is not None and environ.get("PATH_INFO", "").startswith(
-            STATIC_PREFIX
-        ):
-            return self._static_files(environ, start_response)
+            if self._static_files is not None and environ["PATH_INFO"].startswith(STATIC_PREFIX):
+                return self._static_files(environ, start_response)
         # PERF(S1): the line of _respond, inlined: this is the path every request takes.
         return self.handle(environ)(environ, start_response)
 
@@ -367,14 +389,10 @@ class App(RouteDeclarations):
                         # (text/html first, no JSON named). tests/test_errors.py checks both
                         # give the same answers.
                         accept = environ.get("HTTP_ACCEPT") or "*/*"
-                        if (
-                            self._default_errors
-                            and not self.templates.exists("404.html")
-                            and (
-                                (accept == "*/*" and "CONTENT_TYPE" not in environ)
-                                or (accept[:10] == "text/html," and "json" not in accept)
-                                or not negotiation.prefers_json(environ)
-                            )
+                        if (self._builtin_404 or self._builtin_404_applies()) and (
+                            (accept == "*/*" and "CONTENT_TYPE" not in environ)
+                            or (accept[:10] == "text/html," and "json" not in accept)
+                            or not negotiation.prefers_json(environ)
                         ):
                             return Response.from_bytes(_NOT_FOUND_PAGE, status=404)
                         raise errors.NotFound()
@@ -382,14 +400,14 @@ class App(RouteDeclarations):
                     result = self._run_view(setup, None, request, {})  # the 404, with the hooks
                 else:
                     route, params = match
-                    if self.canonical_urls:  # a GET or HEAD spelled otherwise than url_for: 308
+                    setups = self._route_setups
+                    setup = setups.get(route.name) if setups else None
+                    if setup is not None and setup.canonical:  # spelled otherwise: 308
                         self._redirect_to_canonical(environ, route, params)
                     # 3. The request and the view; 4. the handler, after the 405 and CSRF checks
                     # (and, where the route has them, hooks, access rules and prepare: _run_view).
                     request = Request(environ, self, route.name, params)
                     view = route.view(request, self, params)
-                    setups = self._route_setups
-                    setup = setups.get(route.name) if setups else None
                     if setup is None and type(view).dispatch is View.dispatch:
                         # PERF(S1): what View.dispatch does, inlined: spares a call and a copy of
                         # the params (tests/test_views.py compares it with dispatch through
@@ -399,7 +417,7 @@ class App(RouteDeclarations):
                         result = self._run_view(setup, view, request, params)
                 # 5. The response, for what the handler returned or (below) an error raised.
                 if type(result) is str:  # PERF(S1): the most common return value, a page
-                    response = Response.from_bytes(result.encode())
+                    response = Response.page(result)
                 else:
                     response = self._response_for(request, result, view)
             except webob.exc.WSGIHTTPException as error:
@@ -420,6 +438,16 @@ class App(RouteDeclarations):
         finally:
             if request is not None and (request.open_files is not None or setup is not None):
                 self._finish(request, setup, failure)
+
+    def _builtin_404_applies(self) -> bool:
+        """Whether a miss may get the built-in 404 page: App's own error pages, no 404.html.
+
+        Remembered, except in debug mode, where a 404.html added later is picked up.
+        """
+        applies = self._default_errors and not self.templates.exists("404.html")
+        if not self._debug:
+            self._builtin_404 = applies
+        return applies
 
     def _run_view(
         self,
@@ -513,8 +541,11 @@ class App(RouteDeclarations):
             path = self._decode_path(raw_path)
         match = self.router.match(path)
         if match is not None:
-            # For the access log (and any middleware): low-cardinality, unlike the path.
-            environ[ROUTE_KEY] = match[0].pattern
+            # For the access log (or another middleware that put the key in first): the route's
+            # pattern, low-cardinality unlike the path. PERF(S1): adding a key to the environ
+            # costs more than this test.
+            if ROUTE_KEY in environ:
+                environ[ROUTE_KEY] = match[0].pattern
             return match
         if not self._has_slash_routes or path.endswith("/"):
             return None
@@ -622,6 +653,8 @@ class _RouteSetup:
     access: RouteAccess
     #: Whether the view defines ``prepare``.
     prepare: bool
+    #: Whether a GET or HEAD spelled otherwise than ``url_for`` is redirected (canonical_urls).
+    canonical: bool
 
 
 def _same_site_location(environ: WSGIEnvironment, raw_path: str) -> str:

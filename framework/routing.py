@@ -542,7 +542,7 @@ class _Entry:
 class _Node:
     """The routes whose first segments lead here, by what their next segment is."""
 
-    __slots__ = ("entry", "fields", "literals", "only_field", "tails")
+    __slots__ = ("closed", "entry", "fields", "literals", "only_field", "tails")
 
     def __init__(self) -> None:
         self.literals: dict[str, _Node] = {}
@@ -551,6 +551,9 @@ class _Node:
         self.entry: _Entry | None = None  # the route whose segments end here
         # The only way on when the next segment is not literal text: no fork to search.
         self.only_field: _FieldSegment | None = None
+        # Reached by literal text only, with no field or tail here or above: a walk that stops
+        # here has nothing else to try (set by Router.match, see _mark_closed).
+        self.closed = False
 
 
 class _FieldSegment:
@@ -760,6 +763,8 @@ class Router:
         # The tree starts before the leading "/" of the path: at the empty text, then its "/".
         self._root = _Node()
         self._root.literals[""] = _Node()
+        # Whether the nodes' `closed` flags are up to date with the routes registered.
+        self._closed_known = False
 
     def add_type(
         self,
@@ -819,6 +824,7 @@ class Router:
         else:
             self._index(route)
             self._dynamic.append(route)
+            self._closed_known = False
         self._shapes[shape] = self._named[route.name] = route
 
     def _check_conflicts(self, pattern: str, name: str, shape: Hashable) -> None:
@@ -892,8 +898,29 @@ class Router:
             entry = node.entry
             if entry is not None:
                 return entry.route, _params(entry.names, values)
+        return self._search(node, segments)
+
+    def _search(self, stopped_at: _Node, segments: list[str]) -> Match | None:
+        """The winner once the walk in `match` stopped at a node without a route: the whole
+        search from the top, unless nothing else could match."""
+        if not self._closed_known:
+            self._mark_closed()
+        if stopped_at.closed:
+            # PERF(S5, scaling): the walk only followed literal text past nodes without fields:
+            # no other route can match (the reference tests in test_routing.py cover misses).
+            return None
         best = _search(self._root, segments, 0)
         return None if best is None else (best[2].route, _params(best[2].names, best[3]))
+
+    def _mark_closed(self) -> None:
+        """Set every node's ``closed`` flag: reached by literal text only, no field above."""
+        pending = [(self._root, True)]
+        while pending:
+            node, closed = pending.pop()
+            node.closed = closed = closed and not node.fields and not node.tails
+            pending.extend((child, closed) for child in node.literals.values())
+            pending.extend((edge.node, False) for edge in node.fields)
+        self._closed_known = True
 
     @property
     def routes(self) -> list[Route]:

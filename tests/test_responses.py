@@ -317,3 +317,29 @@ def test_redirect_to_a_route_with_a_query() -> None:
     response = TestClient(app).get("/posts/", status=303)
 
     assert response.headers["Location"] == "/posts/?page=2&tag=a&tag=b"
+
+
+@pytest.mark.parametrize("status", [299, 422, 599])
+def test_from_bytes_writes_any_status_line_as_webob_does(status: int) -> None:
+    built = Response.from_bytes(b"x", status=status)
+
+    assert built.status == webob.Response(status=status).status
+
+
+@pytest.mark.parametrize("status", [99, 600, 1000])
+def test_from_bytes_refuses_a_status_outside_100_to_599(status: int) -> None:
+    with pytest.raises(ValueError, match="from 100 to 599"):
+        Response.from_bytes(b"x", status=status)
+
+
+@pytest.mark.parametrize("text", ["", "Hello, World!", "é" * 3000, "x" * 70_000])
+def test_page_is_from_bytes_of_the_encoded_text(text: str) -> None:
+    # PERF(S1): Response.page stands in for from_bytes(text.encode()) in App.handle.
+    page = Response.page(text)
+    general = Response.from_bytes(text.encode())
+
+    assert (page.status, page.headerlist, page.body) == (
+        general.status,
+        general.headerlist,
+        general.body,
+    )
