@@ -25,7 +25,7 @@ from .common import (
 
 SECRET_KEY = "bench secret key, not a secret"
 
-app = App(templates=TEMPLATE_DIR)
+app = App(templates=TEMPLATE_DIR, secret_key=SECRET_KEY)
 
 
 @app.route("/hello")
@@ -63,11 +63,13 @@ class Form(View):
 
 
 # S1 with the Host allow-list a production site sets.
-hosts_app = App(templates=TEMPLATE_DIR, allowed_hosts=["127.0.0.1", "example.com"])
+hosts_app = App(
+    templates=TEMPLATE_DIR, secret_key=SECRET_KEY, allowed_hosts=["127.0.0.1", "example.com"]
+)
 hosts_app.add_route("/hello", Hello)
 
 # S5 with a 404.html: a miss renders the template (the app above uses the built-in page).
-app_404 = App(templates=[TEMPLATE_DIR, TEMPLATE_404_DIR])
+app_404 = App(templates=[TEMPLATE_DIR, TEMPLATE_404_DIR], secret_key=SECRET_KEY)
 app_404.add_route("/hello", Hello)
 app_404.add_route("/users/{id:d}/posts/{slug}", Post)
 
@@ -87,7 +89,7 @@ class Note(View):
 
 
 def make_app(n_routes, shape="plain"):
-    scaled = App(templates=TEMPLATE_DIR)
+    scaled = App(templates=TEMPLATE_DIR, secret_key=SECRET_KEY)
     prefix = SHAPE_PREFIX[shape]
     for i in range(n_routes):
 
