@@ -134,8 +134,8 @@ def _serve_reloading(target: str, options: servers.ServerOptions, debug: bool = 
 
 
 def _routes(arguments: argparse.Namespace) -> int:
-    """Print the mounts, then the route table: static routes, then registration order (the
-    order dispatch tries them; ``--json``: for tools)."""
+    """Print the mounts, then the route table: static routes, then registration order (which
+    decides between routes as literal as each other; ``--json``: for tools)."""
     app = _framework_app(arguments.app)
     mounts = [_mount_record(prefix, mounted) for prefix, mounted in app.mounts.items()]
     records = [_route_record(app, route) for route in app.router.routes]

@@ -159,7 +159,7 @@ class Templates:
         if known is not None:
             return known
         try:
-            self.environment.get_template(template_name)
+            self._load(template_name)  # kept for the render that usually follows
             found = True
         except jinja2.TemplateNotFound:
             found = False
